@@ -1,0 +1,160 @@
+#include "actors/capacity/capacity_ledger.hpp"
+
+#include <algorithm>
+#include <string>
+
+namespace troupe {
+
+uint32_t blocks_for_tokens(uint32_t tokens, uint32_t block_tokens) {
+  if (block_tokens == 0) return 0;
+  return (tokens + block_tokens - 1) / block_tokens;
+}
+
+void capacity_ledger::set_model(const model_limits& limits, uint32_t max_seq_len) {
+  auto& m = models_[limits.model];
+  m.limits = limits;
+  m.max_seq_len = max_seq_len;
+}
+
+status capacity_ledger::add_device(const device_capacity& device) {
+  if (!has_model(device.model))
+    return make_status(errc::unknown_model, "device of batcher " + std::to_string(device.batcher) +
+                                                " serves unknown model '" + device.model + "'");
+  if (devices_.count(device.batcher))
+    return make_status(errc::invalid_argument,
+                       "batcher " + std::to_string(device.batcher) + " registered twice");
+  devices_[device.batcher] = device_state{device, 0, 0};
+  return {};
+}
+
+status capacity_ledger::admit(const admit_request& request) {
+  auto job = "job " + std::to_string(request.job);
+  auto m = models_.find(request.model);
+  if (m == models_.end())
+    return make_status(errc::unknown_model, job + ": unknown model '" + request.model + "'");
+  uint32_t largest = 0;
+  bool served = false;
+  for (const auto& [id, d] : devices_) {
+    if (d.capacity.model != request.model) continue;
+    served = true;
+    largest = std::max(largest, d.capacity.kv_blocks);
+  }
+  if (!served)
+    return make_status(errc::unavailable, job + ": no device serves model '" + request.model + "'");
+  if (request.kv_blocks > largest)
+    return make_status(errc::prompt_too_long, job + ": needs " + std::to_string(request.kv_blocks) +
+                                                  " KV blocks, the largest KV cache of model '" +
+                                                  request.model + "' has " +
+                                                  std::to_string(largest));
+  auto& s = m->second;
+  if (s.active + s.queued >= s.limits.max_active + s.limits.max_queued)
+    return make_status(errc::queue_full, job + ": queue full for model '" + request.model + "' (" +
+                                             std::to_string(s.active) + " active of " +
+                                             std::to_string(s.limits.max_active) + ", " +
+                                             std::to_string(s.queued) + " queued of " +
+                                             std::to_string(s.limits.max_queued) + ")");
+  ++s.queued;
+  s.peak_queued = std::max(s.peak_queued, s.queued);
+  jobs_[request.job] = holding{request.model, false, 0, request.kv_blocks};
+  return {};
+}
+
+void capacity_ledger::withdraw(job_id job) {
+  auto h = jobs_.find(job);
+  if (h == jobs_.end() || h->second.active) return;
+  --models_[h->second.model].queued;
+  jobs_.erase(h);
+}
+
+std::optional<batcher_id> capacity_ledger::try_acquire(const acquire_request& request) {
+  auto h = jobs_.find(request.job);
+  if (h == jobs_.end() || h->second.active) return std::nullopt;
+  auto& m = models_[request.model];
+  if (m.active >= m.limits.max_active) return std::nullopt;
+  device_state* best = nullptr;
+  double best_score = -1;
+  for (auto& [id, d] : devices_) {
+    const auto& c = d.capacity;
+    if (c.model != request.model || d.slots_used >= c.max_batch_size) continue;
+    if (c.kv_blocks - d.blocks_used < request.kv_blocks) continue;
+    double free_slots = double(c.max_batch_size - d.slots_used) / c.max_batch_size;
+    double free_blocks = c.kv_blocks ? double(c.kv_blocks - d.blocks_used) / c.kv_blocks : 0;
+    double score = c.speed * std::min(free_slots, free_blocks);
+    if (score > best_score) {
+      best = &d;
+      best_score = score;
+    }
+  }
+  if (!best) return std::nullopt;
+  ++best->slots_used;
+  best->blocks_used += request.kv_blocks;
+  --m.queued;
+  ++m.active;
+  m.peak_active = std::max(m.peak_active, m.active);
+  h->second.active = true;
+  h->second.batcher = best->capacity.batcher;
+  h->second.blocks = request.kv_blocks;
+  return best->capacity.batcher;
+}
+
+void capacity_ledger::release(job_id job) {
+  auto h = jobs_.find(job);
+  if (h == jobs_.end()) return;
+  auto& m = models_[h->second.model];
+  if (h->second.active) {
+    --m.active;
+    auto d = devices_.find(h->second.batcher);
+    if (d != devices_.end()) {
+      --d->second.slots_used;
+      d->second.blocks_used -= h->second.blocks;
+    }
+  } else {
+    --m.queued;
+  }
+  jobs_.erase(h);
+}
+
+model_limits capacity_ledger::update_limits(const model_limits& update) {
+  auto m = models_.find(update.model);
+  if (m == models_.end()) return model_limits{update.model, -1, -1};
+  if (update.max_active >= 0) m->second.limits.max_active = update.max_active;
+  if (update.max_queued >= 0) m->second.limits.max_queued = update.max_queued;
+  return m->second.limits;
+}
+
+capacity_report capacity_ledger::report() const {
+  capacity_report r;
+  for (const auto& [name, m] : models_) {
+    model_usage u;
+    u.model = name;
+    u.max_active = m.limits.max_active;
+    u.max_queued = m.limits.max_queued;
+    u.active = m.active;
+    u.queued = m.queued;
+    u.peak_active = m.peak_active;
+    u.peak_queued = m.peak_queued;
+    for (const auto& [id, d] : devices_) {
+      if (d.capacity.model != name) continue;
+      auto per_seq = blocks_for_tokens(m.max_seq_len, d.capacity.kv_block_tokens);
+      auto fit = per_seq ? d.capacity.kv_blocks / per_seq : 0;
+      u.recommended_parallel += static_cast<int32_t>(std::min(fit, d.capacity.max_batch_size));
+    }
+    u.recommended_parallel = std::max(u.recommended_parallel, 1);
+    r.models.push_back(std::move(u));
+  }
+  for (const auto& [id, d] : devices_) {
+    device_usage u;
+    u.batcher = id;
+    u.node = d.capacity.node;
+    u.model = d.capacity.model;
+    u.device = d.capacity.device;
+    u.slots_total = d.capacity.max_batch_size;
+    u.slots_used = d.slots_used;
+    u.kv_blocks_total = d.capacity.kv_blocks;
+    u.kv_blocks_used = d.blocks_used;
+    r.devices.push_back(std::move(u));
+  }
+  return r;
+}
+
+}  // namespace troupe

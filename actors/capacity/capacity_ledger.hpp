@@ -1,0 +1,79 @@
+// The bookkeeping behind the capacity actor: who holds which units.
+//
+// Units are, per model, active permits (max_active) and waiting slots (max_queued), and per
+// device (one batcher), sequence slots (its max_batch_size) and KV-cache blocks. A job is first
+// admitted (it takes a waiting slot or is rejected with queue_full), then acquires an active
+// permit plus a slot and its KV blocks on one device, then releases everything when it leaves.
+// The ledger only decides; parking and waking are the capacity actor's job.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "actors/types.hpp"
+
+namespace troupe {
+
+class capacity_ledger {
+ public:
+  void set_model(const model_limits& limits, uint32_t max_seq_len);
+  // Declares a model (or replaces its limits).
+
+  status add_device(const device_capacity& device);
+  // A batcher's device joins: its slots and blocks become available to its model.
+
+  status admit(const admit_request& request);
+  // Takes a waiting slot for the job. Errors: unknown_model, unavailable (no device serves the
+  // model), prompt_too_long (no device's KV cache could ever hold it), queue_full.
+
+  void withdraw(job_id job);
+  // An admitted job leaves before running (cancelled): its waiting slot comes back.
+
+  std::optional<batcher_id> try_acquire(const acquire_request& request);
+  // Moves an admitted job to active on the device with most free capacity (weighted by speed),
+  // if the model has a free permit and some device a free slot and enough blocks.
+
+  void release(job_id job);
+  // A job's units come back (it finished, failed or was cancelled). Unknown jobs are ignored.
+
+  model_limits update_limits(const model_limits& update);
+  // Changes max_active / max_queued (a negative value keeps the current one); returns the result.
+  // Lower limits never evict: they apply to the next admissions and grants.
+
+  bool has_model(const std::string& model) const { return models_.count(model) != 0; }
+  bool holds(job_id job) const { return jobs_.count(job) != 0; }
+  capacity_report report() const;
+
+ private:
+  struct model_state {
+    model_limits limits;
+    uint32_t max_seq_len = 0;
+    int32_t active = 0;
+    int32_t queued = 0;
+    int32_t peak_active = 0;
+    int32_t peak_queued = 0;
+  };
+  struct device_state {
+    device_capacity capacity;
+    uint32_t slots_used = 0;
+    uint32_t blocks_used = 0;
+  };
+  struct holding {
+    std::string model;
+    bool active = false;
+    batcher_id batcher = 0;
+    uint32_t blocks = 0;
+  };
+
+  std::map<std::string, model_state> models_;
+  std::map<batcher_id, device_state> devices_;
+  std::unordered_map<job_id, holding> jobs_;
+};
+
+uint32_t blocks_for_tokens(uint32_t tokens, uint32_t block_tokens);
+// KV blocks needed to hold `tokens` positions.
+
+}  // namespace troupe

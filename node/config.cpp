@@ -1,0 +1,250 @@
+#include "node/config.hpp"
+
+#include <toml++/toml.h>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace troupe {
+namespace {
+
+struct config_failure {
+  config_error error;
+};
+
+// Reads one TOML table, remembering which keys were consumed so that the rest can be reported.
+class table_reader {
+ public:
+  table_reader(const toml::table& table, std::string path, const std::string& file)
+      : table_(table), path_(std::move(path)), file_(file) {}
+
+  std::string key(const std::string& k) const { return path_.empty() ? k : path_ + "." + k; }
+
+  [[noreturn]] void fail(const std::string& k, const std::string& problem) const {
+    throw config_failure{config_error{file_, key(k), problem}};
+  }
+
+  const toml::node* get(const std::string& k, bool required) {
+    seen_.insert(k);
+    auto node = table_.get(k);
+    if (!node && required) fail(k, "required key is missing");
+    return node;
+  }
+
+  std::optional<std::string> string(const std::string& k, bool required) {
+    auto node = get(k, required);
+    if (!node) return std::nullopt;
+    auto v = node->value<std::string>();
+    if (!node->is_string() || !v) fail(k, "must be a string");
+    return *v;
+  }
+
+  std::string nonempty_string(const std::string& k) {
+    auto v = *string(k, true);
+    if (v.empty()) fail(k, "must not be empty");
+    return v;
+  }
+
+  template <class T>
+  std::optional<T> integer(const std::string& k, bool required, int64_t lo, int64_t hi) {
+    auto node = get(k, required);
+    if (!node) return std::nullopt;
+    if (!node->is_integer()) fail(k, "must be an integer");
+    auto v = *node->value<int64_t>();
+    if (v < lo || v > hi)
+      fail(k, "must be within [" + std::to_string(lo) + ", " + std::to_string(hi) + "] (got " +
+                  std::to_string(v) + ")");
+    return static_cast<T>(v);
+  }
+
+  std::vector<std::string> string_list(const std::string& k, bool required,
+                                       bool allow_integers = false) {
+    auto node = get(k, required);
+    std::vector<std::string> out;
+    if (!node) return out;
+    auto arr = node->as_array();
+    if (!arr) fail(k, "must be an array");
+    for (size_t i = 0; i < arr->size(); ++i) {
+      const auto& e = *arr->get(i);
+      if (auto s = e.value<std::string>(); e.is_string() && s) {
+        if (s->empty()) fail(k, "entries must not be empty");
+        out.push_back(*s);
+      } else if (allow_integers && e.is_integer()) {
+        auto v = *e.value<int64_t>();
+        if (v < 0) fail(k, "device indices must not be negative");
+        out.push_back(std::to_string(v));
+      } else {
+        fail(k, allow_integers ? "entries must be device indices or name strings"
+                               : "entries must be strings");
+      }
+    }
+    return out;
+  }
+
+  void finish() const {
+    for (auto&& [k, v] : table_) {
+      auto name = std::string(k.str());
+      if (!seen_.count(name)) fail(name, "unknown key");
+    }
+  }
+
+ private:
+  const toml::table& table_;
+  std::string path_;
+  const std::string& file_;
+  std::set<std::string> seen_;
+};
+
+constexpr int64_t max_u32 = 0xFFFFFFFFll;
+
+cluster_config read(const toml::table& root, const std::string& file) {
+  cluster_config cfg;
+  cfg.file = file;
+  table_reader top(root, "", file);
+
+  auto cluster = top.get("cluster", true);
+  if (!cluster->is_table()) top.fail("cluster", "must be a table ([cluster])");
+  {
+    table_reader r(*cluster->as_table(), "cluster", file);
+    cfg.cluster.name = r.nonempty_string("name");
+    cfg.cluster.head = r.nonempty_string("head");
+    if (auto key = r.string("api_key", false)) {
+      if (key->empty()) r.fail("api_key", "must not be empty (omit it to disable authentication)");
+      cfg.cluster.api_key = *key;
+    }
+    cfg.cluster.model_dirs = r.string_list("model_dirs", false);
+    r.finish();
+  }
+
+  if (auto sched = top.get("scheduler", false)) {
+    if (!sched->is_table()) top.fail("scheduler", "must be a table ([scheduler])");
+    table_reader r(*sched->as_table(), "scheduler", file);
+    auto& s = cfg.scheduler;
+    s.aging_ms = r.integer<int64_t>("aging_ms", false, 0, 86'400'000).value_or(s.aging_ms);
+    s.max_step_retries =
+        r.integer<uint32_t>("max_step_retries", false, 0, 100).value_or(s.max_step_retries);
+    s.finished_retention =
+        r.integer<uint32_t>("finished_retention", false, 0, max_u32).value_or(s.finished_retention);
+    s.shutdown_grace_ms =
+        r.integer<int64_t>("shutdown_grace_ms", false, 0, 3'600'000).value_or(s.shutdown_grace_ms);
+    s.max_prompt_bytes =
+        r.integer<uint64_t>("max_prompt_bytes", false, 1, 1ll << 30).value_or(s.max_prompt_bytes);
+    r.finish();
+  }
+
+  auto tables = [&](const std::string& k) {
+    std::vector<const toml::table*> out;
+    auto node = top.get(k, true);
+    auto arr = node->as_array();
+    if (!arr || !arr->is_array_of_tables() || arr->empty())
+      top.fail(k, "must be one or more [[" + k + "]] tables");
+    for (size_t i = 0; i < arr->size(); ++i) out.push_back(arr->get(i)->as_table());
+    return out;
+  };
+
+  auto model_tables = tables("model");
+  for (size_t i = 0; i < model_tables.size(); ++i) {
+    table_reader r(*model_tables[i], "model[" + std::to_string(i) + "]", file);
+    model_config m;
+    m.name = r.nonempty_string("name");
+    m.path = r.nonempty_string("path");
+    m.max_active = r.integer<int32_t>("max_active", true, 1, 1'000'000).value();
+    m.max_queued = r.integer<int32_t>("max_queued", true, 0, 100'000'000).value();
+    m.max_batch_size =
+        r.integer<uint32_t>("max_batch_size", false, 1, 4096).value_or(m.max_batch_size);
+    m.max_seq_len = r.integer<uint32_t>("max_seq_len", false, 2, 1 << 22).value_or(m.max_seq_len);
+    m.max_step_tokens =
+        r.integer<uint32_t>("max_step_tokens", false, 1, 1 << 20).value_or(m.max_step_tokens);
+    m.kv_block_tokens =
+        r.integer<uint32_t>("kv_block_tokens", false, 1, 4096).value_or(m.kv_block_tokens);
+    m.kv_memory_mb = r.integer<uint64_t>("kv_memory_mb", false, 0, 1ll << 30).value_or(0);
+    if (m.max_step_tokens < m.max_batch_size)
+      r.fail("max_step_tokens", "must be at least max_batch_size (" +
+                                    std::to_string(m.max_batch_size) +
+                                    ") so every sequence can decode in each step");
+    for (const auto& other : cfg.models)
+      if (other.name == m.name) r.fail("name", "model '" + m.name + "' is defined twice");
+    r.finish();
+    cfg.models.push_back(std::move(m));
+  }
+
+  auto node_tables = tables("node");
+  std::map<std::pair<std::string, uint16_t>, std::string> ports;
+  for (size_t i = 0; i < node_tables.size(); ++i) {
+    table_reader r(*node_tables[i], "node[" + std::to_string(i) + "]", file);
+    node_config n;
+    n.name = r.nonempty_string("name");
+    n.host = r.nonempty_string("host");
+    n.rpc_port = r.integer<uint16_t>("rpc_port", true, 1, 65535).value();
+    n.actor_port = r.integer<uint16_t>("actor_port", true, 1, 65535).value();
+    n.data_dir = r.nonempty_string("data_dir");
+    n.devices = r.string_list("devices", false, true);
+    n.models = r.string_list("models", false);
+    for (const auto& other : cfg.nodes)
+      if (other.name == n.name) r.fail("name", "node '" + n.name + "' is defined twice");
+    for (auto [key, port] : {std::pair{"rpc_port", n.rpc_port}, {"actor_port", n.actor_port}}) {
+      auto [it, fresh] = ports.emplace(std::pair{n.host, port}, n.name + "." + key);
+      if (!fresh)
+        r.fail(key, "port " + std::to_string(port) + " on " + n.host + " is already used by " +
+                        it->second);
+    }
+    for (const auto& m : n.models)
+      if (!cfg.model(m)) r.fail("models", "names model '" + m + "', which no [[model]] defines");
+    if (!n.models.empty() && n.devices.empty())
+      r.fail("devices", "node serves models but lists no devices to run them on");
+    r.finish();
+    cfg.nodes.push_back(std::move(n));
+  }
+  top.finish();
+
+  if (!cfg.node(cfg.cluster.head))
+    throw config_failure{config_error{
+        file, "cluster.head", "names node '" + cfg.cluster.head + "', which no [[node]] defines"}};
+  return cfg;
+}
+
+}  // namespace
+
+const node_config* cluster_config::node(const std::string& name) const {
+  for (const auto& n : nodes)
+    if (n.name == name) return &n;
+  return nullptr;
+}
+
+const model_config* cluster_config::model(const std::string& name) const {
+  for (const auto& m : models)
+    if (m.name == name) return &m;
+  return nullptr;
+}
+
+std::string config_error::message() const {
+  std::string out = file;
+  if (!key.empty()) out += ": " + key;
+  return out + ": " + problem;
+}
+
+std::variant<cluster_config, config_error> parse_config(std::string_view text,
+                                                        const std::string& file) {
+  try {
+    auto root = toml::parse(text, file);
+    return read(root, file);
+  } catch (const toml::parse_error& e) {
+    const auto& where = e.source().begin;
+    return config_error{
+        file + ":" + std::to_string(where.line) + ":" + std::to_string(where.column), "",
+        std::string(e.description())};
+  } catch (const config_failure& f) {
+    return f.error;
+  }
+}
+
+std::variant<cluster_config, config_error> load_config_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return config_error{path, "", "cannot read the file"};
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return parse_config(buffer.str(), path);
+}
+
+}  // namespace troupe

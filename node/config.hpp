@@ -1,0 +1,75 @@
+// The cluster configuration: one TOML file describes the whole cluster (docs/config.md lists
+// every key). Loading is strict: a missing required key, a value of the wrong type or out of
+// range, an unknown key or an inconsistency between sections is an error that names the file,
+// the key and the problem.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace troupe {
+
+struct cluster_section {
+  std::string name;
+  std::string head;                     // the node holding scheduler, job store and client API
+  std::string api_key;                  // empty: no authentication
+  std::vector<std::string> model_dirs;  // searched first for model files
+};
+
+struct scheduler_section {
+  int64_t aging_ms = 10000;
+  uint32_t max_step_retries = 3;
+  uint32_t finished_retention = 10000;
+  int64_t shutdown_grace_ms = 30000;
+  uint64_t max_prompt_bytes = 1 << 20;
+};
+
+struct node_config {
+  std::string name;
+  std::string host;
+  uint16_t rpc_port = 0;
+  uint16_t actor_port = 0;
+  std::string data_dir;
+  std::vector<std::string> devices;  // Vulkan device indices ("0") or name fragments ("llvmpipe")
+  std::vector<std::string> models;
+};
+
+struct model_config {
+  std::string name;
+  std::string path;  // GGUF file, resolved against the model search path
+  int32_t max_active = 16;
+  int32_t max_queued = 1024;
+  uint32_t max_batch_size = 16;
+  uint32_t max_seq_len = 2048;
+  uint32_t max_step_tokens = 512;
+  uint32_t kv_block_tokens = 16;
+  uint64_t kv_memory_mb = 0;  // KV-cache budget per device; 0 = derived from free device memory
+};
+
+struct cluster_config {
+  std::string file;  // where it was loaded from
+  cluster_section cluster;
+  scheduler_section scheduler;
+  std::vector<node_config> nodes;
+  std::vector<model_config> models;
+
+  const node_config* node(const std::string& name) const;
+  const model_config* model(const std::string& name) const;
+};
+
+struct config_error {
+  std::string file;
+  std::string key;  // e.g. "model[0].max_active"; empty for syntax errors
+  std::string problem;
+
+  std::string message() const;  // "FILE: KEY: PROBLEM"
+};
+
+std::variant<cluster_config, config_error> load_config_file(const std::string& path);
+std::variant<cluster_config, config_error> parse_config(std::string_view text,
+                                                        const std::string& file);
+
+}  // namespace troupe
