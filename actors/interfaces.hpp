@@ -43,6 +43,8 @@ using register_atom = caf::atom_constant<caf::atom("register")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using wake_atom = caf::atom_constant<caf::atom("wake")>;
+using watch_atom = caf::atom_constant<caf::atom("watch")>;
 
 // -- interfaces ---------------------------------------------------------------------------------
 
@@ -64,17 +66,24 @@ using batcher_actor = caf::typed_actor<         //
 // Continuous batching for one worker: composes each step from its running sequences and streams
 // their tokens to the scheduler.
 
+using capacity_listener = caf::typed_actor<   //
+    caf::reacts_to<wake_atom, std::string>>;  // units of this model came back
+// Whoever parks jobs waiting for units (the scheduler).
+
 using capacity_actor = caf::typed_actor<
     caf::replies_to<register_atom, device_capacity>::with<status>,  // a batcher's device joins
     caf::replies_to<admit_atom, admit_request>::with<status>,       // take a waiting slot
-    caf::replies_to<acquire_atom, acquire_request>::with<grant>,    // units to run; parks
-    caf::reacts_to<withdraw_atom, job_id>,  // give up a waiting slot / parked acquire
+    caf::replies_to<acquire_atom, acquire_request>::with<grant>,    // units to run, or not now
+    caf::reacts_to<withdraw_atom, job_id>,  // an admitted job leaves before running
     caf::reacts_to<release_atom, job_id>,   // a running job's units come back
     caf::replies_to<limits_atom, model_limits>::with<model_limits>,  // update (-1 keeps a value)
-    caf::replies_to<usage_atom>::with<capacity_report>>;
-// The admission gate and parking lot: per model at most max_active running and max_queued
-// waiting; per device its sequence slots and KV blocks. An acquire that cannot be satisfied parks
-// and is answered, in arrival order, when units come back.
+    caf::replies_to<usage_atom>::with<capacity_report>,
+    caf::reacts_to<watch_atom, capacity_listener>>;  // where wakes go
+// The admission gate and unit accountant: per model at most max_active running and max_queued
+// waiting; per device its sequence slots and KV blocks. An acquire is answered at once; when it
+// finds no units, the model is marked waiting and the listener gets one `wake` as soon as units
+// of that model come back (release, higher limits, a joining device). Jobs park in the
+// scheduler's queue meanwhile, so they are woken in queue order (priority, aging, FIFO).
 
 using metrics_actor = caf::typed_actor<               //
     caf::reacts_to<job_summary>,                      // job accepted / rejected / terminal
@@ -89,7 +98,8 @@ using scheduler_actor = caf::typed_actor<
     caf::replies_to<attach_atom, job_id, job_sink_actor>::with<status>,
     caf::replies_to<join_atom, batcher_registration, batcher_actor>::with<batcher_id>,
     caf::reacts_to<report_atom, step_report>, caf::replies_to<drain_atom, int64_t>::with<status>,
-    caf::reacts_to<tick_atom>>;  // internal: the drain deadline
+    caf::reacts_to<wake_atom, std::string>,  // from capacity: units came back
+    caf::reacts_to<tick_atom>>;              // internal: the drain deadline
 // The job queue and lifecycle. `submit` validates, tokenizes and admits a job (the sink, when
 // valid, receives its output); `attach` adds a sink to a job, replaying what was generated so far;
 // batchers `join` and then `report` their steps. `drain(grace_ms)` stops admission, fails queued

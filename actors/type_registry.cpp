@@ -47,6 +47,7 @@ void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<std::vector<uint64_t>>("std::vector<uint64_t>");
   cfg.add_message_type<job_sink_actor>("troupe::job_sink_actor");
   cfg.add_message_type<batcher_actor>("troupe::batcher_actor");
+  cfg.add_message_type<capacity_listener>("troupe::capacity_listener");
 }
 
 }  // namespace troupe

@@ -161,9 +161,10 @@ struct acquire_request {
   uint32_t kv_blocks = 0;
 };
 
-struct grant {  // answer to an acquire: the job may run on `batcher`
-  status st;    // not ok when the acquire was withdrawn (cancellation) or cannot be satisfied
+struct grant {  // answer to an acquire
+  status st;    // not ok when the job holds no admission (not admitted, withdrawn)
   job_id job = 0;
+  bool granted = false;  // the job may run on `batcher`; false: no units now (a wake follows)
   batcher_id batcher = 0;
 };
 
@@ -175,7 +176,7 @@ struct model_usage {
   int32_t queued = 0;
   int32_t peak_active = 0;
   int32_t peak_queued = 0;
-  int32_t parked = 0;                // acquires waiting for units
+  bool waiting = false;              // an acquire found no units: a wake is due when units return
   int32_t recommended_parallel = 0;  // sequences of max_seq_len that fit the model's KV caches
 };
 
@@ -358,12 +359,12 @@ typename Inspector::result_type inspect(Inspector& f, acquire_request& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, grant& x) {
-  return f(caf::meta::type_name("grant"), x.st, x.job, x.batcher);
+  return f(caf::meta::type_name("grant"), x.st, x.job, x.granted, x.batcher);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, model_usage& x) {
   return f(caf::meta::type_name("model_usage"), x.model, x.max_active, x.max_queued, x.active,
-           x.queued, x.peak_active, x.peak_queued, x.parked, x.recommended_parallel);
+           x.queued, x.peak_active, x.peak_queued, x.waiting, x.recommended_parallel);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, device_usage& x) {

@@ -4,37 +4,23 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include <deque>
-#include <map>
+#include <set>
+#include <string>
 
 #include "actors/capacity/capacity_ledger.hpp"
 
 namespace troupe {
 namespace {
 
-struct parked_acquire {
-  acquire_request request;
-  caf::typed_response_promise<grant> promise;
-};
-
 struct capacity_state {
   static inline const char* name = "troupe.capacity";
   capacity_ledger ledger;
-  std::map<std::string, std::deque<parked_acquire>> parked;  // per model, in arrival order
+  capacity_listener listener;
+  std::set<std::string> waiting;  // models with a refused acquire since their last wake
 
-  // Grants parked acquires of `model`, in order, until one cannot be satisfied.
-  void wake(const std::string& model) {
-    auto& q = parked[model];
-    while (!q.empty()) {
-      auto batcher = ledger.try_acquire(q.front().request);
-      if (!batcher) return;
-      q.front().promise.deliver(grant{{}, q.front().request.job, *batcher});
-      q.pop_front();
-    }
-  }
-
-  void wake_all() {
-    for (auto& [model, q] : parked) wake(model);
+  void wake(capacity_actor::stateful_pointer<capacity_state> self, const std::string& model) {
+    if (!waiting.erase(model) || !listener) return;
+    self->send(listener, wake_atom::value, model);
   }
 };
 
@@ -44,55 +30,42 @@ capacity_actor::behavior_type capacity(capacity_actor::stateful_pointer<capacity
   return {
       [=](register_atom, const device_capacity& device) -> status {
         auto st = self->state.ledger.add_device(device);
-        if (st.ok()) self->state.wake(device.model);
+        if (st.ok()) self->state.wake(self, device.model);
         return st;
       },
       [=](admit_atom, const admit_request& request) -> status {
         return self->state.ledger.admit(request);
       },
-      [=](acquire_atom, const acquire_request& request) -> caf::result<grant> {
+      [=](acquire_atom, const acquire_request& request) -> grant {
         auto& s = self->state;
         if (!s.ledger.holds(request.job))
           return grant{make_status(errc::not_found,
-                                   "job " + std::to_string(request.job) + " was not admitted"),
-                       request.job, 0};
-        auto& q = s.parked[request.model];
-        if (q.empty()) {
-          if (auto batcher = s.ledger.try_acquire(request)) return grant{{}, request.job, *batcher};
-        }
-        auto promise = self->make_response_promise<grant>();
-        q.push_back(parked_acquire{request, promise});
-        return promise;
+                                   "job " + std::to_string(request.job) + " holds no admission"),
+                       request.job, false, 0};
+        if (auto batcher = s.ledger.try_acquire(request))
+          return grant{{}, request.job, true, *batcher};
+        s.waiting.insert(request.model);
+        return grant{{}, request.job, false, 0};
       },
-      [=](withdraw_atom, job_id job) {
-        auto& s = self->state;
-        for (auto& [model, q] : s.parked) {
-          for (auto i = q.begin(); i != q.end(); ++i) {
-            if (i->request.job != job) continue;
-            i->promise.deliver(grant{
-                make_status(errc::cancelled, "job " + std::to_string(job) + " withdrawn"), job, 0});
-            q.erase(i);
-            break;
-          }
-        }
-        s.ledger.withdraw(job);
-        s.wake_all();
-      },
+      [=](withdraw_atom, job_id job) { self->state.ledger.withdraw(job); },
       [=](release_atom, job_id job) {
-        self->state.ledger.release(job);
-        self->state.wake_all();
+        auto& s = self->state;
+        auto model = s.ledger.model_of(job);
+        s.ledger.release(job);
+        if (model) s.wake(self, *model);
       },
       [=](limits_atom, const model_limits& update) -> model_limits {
         auto result = self->state.ledger.update_limits(update);
-        self->state.wake(update.model);
+        self->state.wake(self, update.model);
         return result;
       },
       [=](usage_atom) -> capacity_report {
         auto report = self->state.ledger.report();
-        for (auto& m : report.models)
-          m.parked = static_cast<int32_t>(self->state.parked[m.model].size());
+        for (auto& m : report.models) m.waiting = self->state.waiting.count(m.model) != 0;
         return report;
       },
+      [=](watch_atom, const capacity_listener& listener) { self->state.listener = listener; },
+
   };
 }
 

@@ -1,6 +1,7 @@
-// The capacity actor: admission gate, unit accountant and parking lot (see capacity_ledger.hpp
-// for the units). An acquire that cannot be granted now parks; parked acquires of a model are
-// answered strictly in arrival order whenever units come back, limits rise or a device joins.
+// The capacity actor: admission gate and unit accountant (see capacity_ledger.hpp for the units).
+// Acquires are answered at once; one that finds no units marks its model as waiting, and the
+// listener (the scheduler, whose queue is the parking lot) gets a single `wake` for that model as
+// soon as units come back: a release, a limit raised at run time, or a device joining.
 #pragma once
 
 #include <caf/fwd.hpp>

@@ -97,6 +97,12 @@ std::optional<batcher_id> capacity_ledger::try_acquire(const acquire_request& re
   return best->capacity.batcher;
 }
 
+std::optional<std::string> capacity_ledger::model_of(job_id job) const {
+  auto h = jobs_.find(job);
+  if (h == jobs_.end()) return std::nullopt;
+  return h->second.model;
+}
+
 void capacity_ledger::release(job_id job) {
   auto h = jobs_.find(job);
   if (h == jobs_.end()) return;

@@ -45,6 +45,7 @@ class capacity_ledger {
 
   bool has_model(const std::string& model) const { return models_.count(model) != 0; }
   bool holds(job_id job) const { return jobs_.count(job) != 0; }
+  std::optional<std::string> model_of(job_id job) const;
   capacity_report report() const;
 
  private:

@@ -26,7 +26,7 @@ nlohmann::json render_capacity(const capacity_report& r) {
         {"max_active", m.max_active},   {"max_queued", m.max_queued},
         {"active", m.active},           {"queued", m.queued},
         {"peak_active", m.peak_active}, {"peak_queued", m.peak_queued},
-        {"parked", m.parked},           {"recommended_parallel", m.recommended_parallel}};
+        {"waiting", m.waiting},         {"recommended_parallel", m.recommended_parallel}};
   }
   nlohmann::json devices = nlohmann::json::array();
   for (const auto& d : r.devices) {

@@ -39,7 +39,7 @@ void job_queue::drop_dead_heads(std::deque<entry>& lane) {
   }
 }
 
-std::optional<job_id> job_queue::pop(clock::time_point now) {
+int job_queue::best_lane(clock::time_point now) {
   int best = -1;
   int best_level = -1;
   for (int lane = 0; lane < 3; ++lane) {
@@ -57,6 +57,17 @@ std::optional<job_id> job_queue::pop(clock::time_point now) {
     if (head.enqueued < cur.enqueued || (head.enqueued == cur.enqueued && head.seq < cur.seq))
       best = lane;
   }
+  return best;
+}
+
+std::optional<job_id> job_queue::peek(clock::time_point now) {
+  auto best = best_lane(now);
+  if (best < 0) return std::nullopt;
+  return lanes_[best].front().job;
+}
+
+std::optional<job_id> job_queue::pop(clock::time_point now) {
+  auto best = best_lane(now);
   if (best < 0) return std::nullopt;
   auto job = lanes_[best].front().job;
   lanes_[best].pop_front();

@@ -34,6 +34,9 @@ class job_queue {
   std::optional<job_id> pop(clock::time_point now);
   // The job to run next, removed from the queue; nullopt when empty.
 
+  std::optional<job_id> peek(clock::time_point now);
+  // The job to run next, left in the queue.
+
   bool contains(job_id job) const { return index_.count(job) != 0; }
   size_t size() const { return index_.size(); }
   bool empty() const { return index_.empty(); }
@@ -57,6 +60,7 @@ class job_queue {
   };
 
   void drop_dead_heads(std::deque<entry>& lane);
+  int best_lane(clock::time_point now);  // -1 when empty
 
   clock::duration aging_step_;
   std::array<std::deque<entry>, 3> lanes_;  // indexed by priority value

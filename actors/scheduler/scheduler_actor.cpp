@@ -26,9 +26,9 @@ int64_t wall_us() {
 
 struct model_entry {
   scheduler_model setup;
-  job_queue queue;
-  bool acquiring = false;  // an acquire for this model is outstanding at the capacity actor
-  job_id acquiring_job = 0;
+  job_queue queue;         // the parking lot: admitted jobs waiting for units, in run order
+  bool acquiring = false;  // an acquire for the queue's best job is outstanding
+  bool blocked = false;    // the last acquire found no units: wait for capacity's wake
 };
 
 struct batcher_entry {
@@ -116,20 +116,31 @@ void on_grant(self_ptr self, const std::string& model, const grant& g) {
   auto& m = s.models.at(model);
   m.acquiring = false;
   auto it = s.jobs.find(g.job);
-  if (!g.st.ok()) {  // withdrawn: the job was cancelled (or the node is draining)
+  bool queued = it != s.jobs.end() && it->second.state == job_state::queued;
+  if (!g.granted) {
+    // No units now (capacity wakes us when some return), or the job lost its admission.
+    if (g.st.ok()) {
+      m.blocked = true;
+    } else if (queued) {
+      m.queue.erase(g.job);
+      conclude(self, it->second, job_state::failed, g.st);
+    }
     dispatch(self, model);
     return;
   }
   auto b = s.batchers.find(g.batcher);
-  if (it == s.jobs.end() || it->second.state != job_state::queued || b == s.batchers.end()) {
+  if (!queued || b == s.batchers.end()) {  // cancelled meanwhile, or the batcher left
     self->send(s.setup.capacity, release_atom::value, g.job);
-    if (it != s.jobs.end() && it->second.state == job_state::queued)
+    if (queued) {
+      m.queue.erase(g.job);
       conclude(self, it->second, job_state::failed,
                make_status(errc::unavailable,
                            "job " + std::to_string(g.job) + ": granted a batcher that left"));
+    }
     dispatch(self, model);
     return;
   }
+  m.queue.erase(g.job);
   auto& r = it->second;
   r.state = job_state::running;
   r.timings.started_us = wall_us();
@@ -144,26 +155,24 @@ void on_grant(self_ptr self, const std::string& model, const grant& g) {
   dispatch(self, model);
 }
 
-// Starts the acquire for the next queued job of `model`, unless one is outstanding.
+// Asks for units for the best queued job of `model`, unless an acquire is outstanding or the
+// model waits for a wake. The job stays queued until it holds its units, so a better job arriving
+// meanwhile is the one considered next.
 void dispatch(self_ptr self, const std::string& model) {
   auto& s = self->state;
   if (s.draining) return;
   auto& m = s.models.at(model);
-  if (m.acquiring) return;
-  while (auto next = m.queue.pop(s.setup.now())) {
-    auto it = s.jobs.find(*next);
-    if (it == s.jobs.end() || it->second.state != job_state::queued) continue;
-    m.acquiring = true;
-    m.acquiring_job = *next;
-    acquire_request req{*next, model, it->second.kv_blocks};
-    self->request(s.setup.capacity, caf::infinite, acquire_atom::value, std::move(req))
-        .then(
-            [self, model](const grant& g) { on_grant(self, model, g); },
+  if (m.acquiring || m.blocked) return;
+  auto next = m.queue.peek(s.setup.now());
+  if (!next) return;
+  m.acquiring = true;
+  acquire_request req{*next, model, s.jobs.at(*next).kv_blocks};
+  self->request(s.setup.capacity, caf::infinite, acquire_atom::value, std::move(req))
+      .then([self, model](const grant& g) { on_grant(self, model, g); },
             [self, model, job = *next](caf::error& err) {
-              on_grant(self, model, grant{make_status(errc::unavailable, to_string(err)), job, 0});
+              on_grant(self, model,
+                       grant{make_status(errc::unavailable, to_string(err)), job, false, 0});
             });
-    return;
-  }
 }
 
 submit_reply accepted_reply(job_id job, uint32_t position) {
@@ -379,10 +388,13 @@ void drain_deadline(self_ptr self) {
 scheduler_actor::behavior_type scheduler(self_ptr self, scheduler_setup setup) {
   for (auto& m : setup.models) {
     auto name = m.name;
-    self->state.models.emplace(name, model_entry{std::move(m), job_queue(setup.aging), false, 0});
+    self->state.models.emplace(name,
+                               model_entry{std::move(m), job_queue(setup.aging), false, false});
   }
   setup.models.clear();
   self->state.setup = std::move(setup);
+  self->send(self->state.setup.capacity, watch_atom::value,
+             caf::actor_cast<capacity_listener>(self));
   return {
       [self](submit_atom, job_spec& spec, const job_sink_actor& sink) {
         return submit(self, spec, sink);
@@ -431,6 +443,12 @@ scheduler_actor::behavior_type scheduler(self_ptr self, scheduler_setup setup) {
       },
       [self](report_atom, step_report& report) { on_report(self, report); },
       [self](drain_atom, int64_t grace_ms) { return drain(self, grace_ms); },
+      [self](wake_atom, const std::string& model) {
+        auto m = self->state.models.find(model);
+        if (m == self->state.models.end()) return;
+        m->second.blocked = false;
+        dispatch(self, model);
+      },
       [self](tick_atom) { drain_deadline(self); },
   };
 }

@@ -6,13 +6,15 @@
 namespace troupe::testing {
 
 void event_log::chunk(const token_chunk& c) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::unique_lock<std::mutex> lock(mutex_);
+
   auto& o = jobs_[c.job];
   if (o.terminals > 0) o.chunk_after_terminal = true;
   if (c.first_index != o.tokens.size()) o.index_gap = true;
   if (o.first_chunk_seq == 0) o.first_chunk_seq = ++seq_;
   o.tokens.insert(o.tokens.end(), c.tokens.begin(), c.tokens.end());
   o.text += c.text;
+  cv_.notify_all();
 }
 
 void event_log::done(const job_result& r) {
@@ -42,6 +44,12 @@ void event_log::error(const job_error& e) {
 bool event_log::wait_terminals(size_t n, std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mutex_);
   return cv_.wait_for(lock, timeout, [&] { return terminals_ >= n; });
+}
+
+bool event_log::wait_for(const std::function<bool(const std::map<job_id, job_outcome>&)>& pred,
+                         std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  return cv_.wait_for(lock, timeout, [&] { return pred(jobs_); });
 }
 
 std::map<job_id, job_outcome> event_log::outcomes() const {

@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
+
 #include <map>
 #include <memory>
 #include <mutex>
@@ -37,6 +39,10 @@ class event_log {
 
   bool wait_terminals(size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(120));
   // Waits until n jobs (in total) got their terminal event.
+
+  bool wait_for(const std::function<bool(const std::map<job_id, job_outcome>&)>& pred,
+                std::chrono::milliseconds timeout = std::chrono::seconds(120));
+  // Waits until `pred` holds for the outcomes recorded so far.
 
   std::map<job_id, job_outcome> outcomes() const;
   job_outcome outcome(job_id job) const;

@@ -104,6 +104,8 @@ step_output test_engine::step(const step_input& input) {
       out.tokens.push_back(next_token(st.tokens, s.sample_index, s.params));
   }
   peak_blocks_ = std::max(peak_blocks_, blocks_used_);
+  peak_live_ = std::max(peak_live_, seqs_.size());
+
   if (blocks_used_ > options_.kv_blocks)
     throw std::logic_error("KV cache overcommitted: " + std::to_string(blocks_used_) + " of " +
                            std::to_string(options_.kv_blocks) + " blocks");
@@ -126,6 +128,11 @@ std::vector<recorded_step> test_engine::steps() const {
 size_t test_engine::live_sequences() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return seqs_.size();
+}
+
+size_t test_engine::peak_live_sequences() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return peak_live_;
 }
 
 uint32_t test_engine::peak_blocks() const {

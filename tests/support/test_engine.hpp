@@ -54,6 +54,7 @@ class test_engine : public engine {
   std::vector<recorded_step> steps() const;  // every step so far, in order
   size_t live_sequences() const;
   uint32_t peak_blocks() const;
+  size_t peak_live_sequences() const;  // most sequences holding KV at any step
 
   static token_id next_token(const std::vector<token_id>& history, uint32_t sample_index,
                              const sampling_params& params);
@@ -74,6 +75,7 @@ class test_engine : public engine {
   uint64_t step_count_ = 0;
   uint32_t blocks_used_ = 0;
   uint32_t peak_blocks_ = 0;
+  size_t peak_live_ = 0;
 };
 
 std::string expected_text(const std::string& prompt, int max_tokens, const sampling_params& p);
