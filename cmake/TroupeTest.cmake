@@ -11,8 +11,10 @@ function(troupe_add_test)
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 300)
   endif()
-  gtest_discover_tests(${T_NAME}
-    DISCOVERY_MODE PRE_TEST
-    PROPERTIES TIMEOUT ${T_TIMEOUT} LABELS "${T_LABELS}"
-               ENVIRONMENT "TROUPE_SOURCE_DIR=${CMAKE_SOURCE_DIR};TROUPE_BINARY_DIR=${CMAKE_BINARY_DIR}")
+  set(props TIMEOUT ${T_TIMEOUT}
+            ENVIRONMENT "TROUPE_SOURCE_DIR=${CMAKE_SOURCE_DIR};TROUPE_BINARY_DIR=${CMAKE_BINARY_DIR}")
+  if(T_LABELS)
+    list(APPEND props LABELS "${T_LABELS}")
+  endif()
+  gtest_discover_tests(${T_NAME} DISCOVERY_MODE PRE_TEST PROPERTIES ${props})
 endfunction()

@@ -4,12 +4,11 @@
 
 #include <set>
 
-#include "tests/support/byte_tokenizer.hpp"
+#include "gpu/text/byte_tokenizer.hpp"
 
 namespace troupe {
 namespace {
 
-using testing::byte_tokenizer;
 
 constexpr token_id tok(char c) {
   return static_cast<token_id>(static_cast<unsigned char>(c)) + 3;

@@ -3,17 +3,17 @@
 #include <gtest/gtest.h>
 
 #include "gpu/text/utf8.hpp"
-#include "tests/support/byte_tokenizer.hpp"
+#include "gpu/text/byte_tokenizer.hpp"
 
 namespace troupe {
 namespace {
 
 std::shared_ptr<const tokenizer> bytes() {
-  return std::make_shared<testing::byte_tokenizer>();
+  return std::make_shared<byte_tokenizer>();
 }
 
 std::vector<token_id> ids(std::string_view s) {
-  return testing::byte_tokenizer{}.encode(s, false);
+  return byte_tokenizer{}.encode(s, false);
 }
 
 TEST(Detokenizer, NeverSplitsACharacter) {
@@ -43,8 +43,8 @@ TEST(Detokenizer, InvalidBytesBecomeReplacementCharacters) {
 
 TEST(Detokenizer, ControlTokensContributeNothing) {
   detokenizer d(bytes());
-  EXPECT_EQ(d.push(testing::byte_tokenizer::bos_id), "");
-  EXPECT_EQ(d.push(testing::byte_tokenizer::eos_id), "");
+  EXPECT_EQ(d.push(byte_tokenizer::bos_id), "");
+  EXPECT_EQ(d.push(byte_tokenizer::eos_id), "");
 }
 
 }  // namespace

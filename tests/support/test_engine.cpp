@@ -5,7 +5,7 @@
 #include <string>
 #include <thread>
 
-#include "tests/support/byte_tokenizer.hpp"
+#include "gpu/text/byte_tokenizer.hpp"
 
 namespace troupe::testing {
 namespace {

@@ -1,6 +1,6 @@
-#include "tests/support/byte_tokenizer.hpp"
+#include "gpu/text/byte_tokenizer.hpp"
 
-namespace troupe::testing {
+namespace troupe {
 
 std::vector<token_id> byte_tokenizer::encode(std::string_view text, bool add_bos) const {
   std::vector<token_id> out;
@@ -15,4 +15,4 @@ std::string byte_tokenizer::token_bytes(token_id id, token_id) const {
   return std::string(1, static_cast<char>(id - offset));
 }
 
-}  // namespace troupe::testing
+}  // namespace troupe

@@ -1,9 +1,10 @@
-// A tokenizer for tests: one token per byte (id = byte + 3), BOS 1, EOS 2, unknown 0.
+// A tokenizer with one token per byte (id = byte + 3), BOS 1, EOS 2, unknown 0: what tests and
+// benchmarks of the scheduling core run on, where no model file is involved.
 #pragma once
 
 #include "gpu/text/tokenizer.hpp"
 
-namespace troupe::testing {
+namespace troupe {
 
 class byte_tokenizer : public tokenizer {
  public:
@@ -19,4 +20,4 @@ class byte_tokenizer : public tokenizer {
   bool is_end_of_generation(token_id id) const override { return id == eos_id; }
 };
 
-}  // namespace troupe::testing
+}  // namespace troupe

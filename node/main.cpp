@@ -1,0 +1,147 @@
+// troupe-node: one machine of a troupe cluster.
+//
+//   troupe-node --config FILE [--node NAME] [--data-dir DIR] [--log-level LEVEL]
+//
+// Exit status: 0 after a clean shutdown (SIGTERM/SIGINT: admission stops, running jobs finish
+// within [scheduler] shutdown_grace_ms, queued ones are handed back), 1 when the node cannot start
+// (a model that does not load, a device that cannot be used), 2 for a usage or config error.
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+
+#include <csignal>
+#include <cstring>
+#include <iostream>
+#include <optional>
+#include <pthread.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <string>
+#include <variant>
+
+#include "actors/type_registry.hpp"
+#include "node/config.hpp"
+#include "node/model_path.hpp"
+#include "node/product_engine.hpp"
+#include "node/runtime.hpp"
+
+namespace {
+
+struct options {
+  std::string config;
+  std::string node;
+  std::string data_dir;
+  std::string log_level = "info";
+};
+
+constexpr const char* usage_text =
+    "usage: troupe-node --config FILE [--node NAME] [--data-dir DIR] [--log-level LEVEL]\n"
+    "  --config FILE     the cluster config (TOML; see docs/config.md)\n"
+    "  --node NAME       which [[node]] this process is (default: the cluster's head)\n"
+    "  --data-dir DIR    overrides the node's data_dir\n"
+    "  --log-level LEVEL trace, debug, info, warn, error or off (default info)\n";
+
+[[noreturn]] void fail(int code, const std::string& message) {
+  std::cerr << "troupe-node: " << message << "\n";
+  std::exit(code);
+}
+
+options parse_args(int argc, char** argv) {
+  options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      std::cout << usage_text;
+      std::exit(0);
+    }
+    std::string value;
+    auto eq = a.find('=');
+    if (eq != std::string::npos) {
+      value = a.substr(eq + 1);
+      a = a.substr(0, eq);
+    } else if (i + 1 < argc) {
+      value = argv[++i];
+    } else {
+      fail(2, "missing value for " + a + "\n" + usage_text);
+    }
+    if (a == "--config") o.config = value;
+    else if (a == "--node") o.node = value;
+    else if (a == "--data-dir") o.data_dir = value;
+    else if (a == "--log-level") o.log_level = value;
+    else fail(2, "unknown option " + a + "\n" + usage_text);
+  }
+  if (o.config.empty()) fail(2, std::string("--config is required\n") + usage_text);
+  return o;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace troupe;
+  auto opts = parse_args(argc, argv);
+
+  spdlog::set_default_logger(spdlog::stderr_color_mt("troupe-node"));  // stdout stays clean
+  auto level = spdlog::level::from_str(opts.log_level);
+  if (level == spdlog::level::off && opts.log_level != "off")
+    fail(2, "unknown log level '" + opts.log_level + "'");
+  spdlog::set_level(level);
+
+  auto loaded = load_config_file(opts.config);
+  if (auto* err = std::get_if<config_error>(&loaded)) fail(2, err->message());
+  auto config = std::get<cluster_config>(std::move(loaded));
+  if (opts.node.empty()) opts.node = config.cluster.head;
+  auto* self = [&]() -> node_config* {
+    for (auto& n : config.nodes)
+      if (n.name == opts.node) return &n;
+    return nullptr;
+  }();
+  if (!self) fail(2, config.file + ": --node: no [[node]] named '" + opts.node + "'");
+  if (!opts.data_dir.empty()) self->data_dir = opts.data_dir;
+  for (auto& m : config.models) {
+    bool served = std::find(self->models.begin(), self->models.end(), m.name) != self->models.end();
+    if (!served && opts.node != config.cluster.head) continue;
+    auto r = resolve_model_path(config, m);
+    if (r.path.empty()) {
+      std::string where;
+      for (const auto& s : r.searched) where += "\n  " + s;
+      fail(2, config.file + ": model '" + m.name + "' path '" + m.path + "': file not found; tried:" +
+                  where);
+    }
+    m.path = r.path;
+  }
+
+  // Signals are taken synchronously by this thread: block them before CAF starts its threads.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  caf::actor_system_config cfg;
+  register_message_types(cfg);
+  caf::actor_system sys{cfg};
+  std::optional<node_runtime> runtime;
+  try {
+    runtime_options ro;
+    ro.config = config;
+    ro.node = opts.node;
+    ro.make_engine = vulkan_engine_factory(config);
+    ro.make_tokenizer = gguf_tokenizer_factory(config);
+    runtime.emplace(sys, std::move(ro));
+  } catch (const std::exception& e) {
+    spdlog::error("node '{}' cannot start: {}", opts.node, e.what());
+    std::cerr << "troupe-node: node '" << opts.node << "' cannot start: " << e.what() << "\n";
+    return 1;
+  }
+  spdlog::info("node '{}' of cluster '{}' ready", opts.node, config.cluster.name);
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  spdlog::info("{}: stopping admission, draining (grace {} ms)", strsignal(sig),
+               config.scheduler.shutdown_grace_ms);
+  auto st = runtime->drain(std::chrono::milliseconds(config.scheduler.shutdown_grace_ms));
+  spdlog::info("{}", st.message);
+  runtime.reset();
+  spdlog::info("node '{}' stopped", opts.node);
+  return 0;
+}

@@ -1,0 +1,112 @@
+// troupe-node as a process: usage and config errors exit 2 with a message naming the file, the
+// key and the problem; a model that cannot load exits 1; SIGTERM and SIGINT stop it cleanly (0).
+#include <gtest/gtest.h>
+
+#include <csignal>
+
+#include "tests/support/process.hpp"
+
+namespace troupe::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string config(uint16_t rpc, uint16_t actor, const std::string& model_path,
+                   const std::string& extra_model = "") {
+  return "[cluster]\nname = \"t\"\nhead = \"solo\"\n\n"
+         "[[node]]\nname = \"solo\"\nhost = \"127.0.0.1\"\nrpc_port = " +
+         std::to_string(rpc) + "\nactor_port = " + std::to_string(actor) +
+         "\ndata_dir = \"data\"\ndevices = [0]\nmodels = [\"stories\"]\n\n"
+         "[[model]]\nname = \"stories\"\npath = \"" +
+         model_path + "\"\nmax_active = 4\nmax_queued = 16\n" + extra_model;
+}
+
+std::string stories_path() { return source_path("../shared/models/stories260K.gguf"); }
+
+struct result {
+  int code;
+  std::string err;
+};
+
+result run_node(std::vector<std::string> args) {
+  args.insert(args.begin(), binary_path("troupe-node"));
+  child_process p(args);
+  auto code = p.wait(60s);
+  EXPECT_TRUE(code.has_value()) << "troupe-node did not exit";
+  return {code.value_or(-1), p.err()};
+}
+
+TEST(NodeCli, UsageErrorsExitTwo) {
+  auto r = run_node({});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--config is required"), std::string::npos) << r.err;
+  r = run_node({"--config", "x.toml", "--bogus", "1"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("unknown option --bogus"), std::string::npos) << r.err;
+  r = run_node({"--config", "/nonexistent/x.toml"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("/nonexistent/x.toml: cannot read the file"), std::string::npos) << r.err;
+}
+
+TEST(NodeCli, InvalidConfigsNameTheFileTheKeyAndTheProblem) {
+  temp_dir dir;
+  struct bad {
+    std::string text;
+    std::string expected;
+  };
+  std::vector<bad> cases = {
+      {config(7000, 7001, stories_path(), "max_batch_size = 0\n"),
+       "model[0].max_batch_size: must be within [1, 4096] (got 0)"},
+      {config(7000, 7001, stories_path(), "colour = \"red\"\n"), "model[0].colour: unknown key"},
+      {config(7000, 7000, stories_path()), "node[0].actor_port: port 7000 on 127.0.0.1"},
+      {config(7000, 7001, stories_path()) + "[scheduler]\naging_ms = -1\n",
+       "scheduler.aging_ms: must be within"},
+      {"[cluster]\nname = \"t\"\nhead = \n", ":3:"},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    auto file = dir.file("bad" + std::to_string(i) + ".toml", cases[i].text);
+    auto r = run_node({"--config", file});
+    EXPECT_EQ(r.code, 2) << cases[i].expected;
+    EXPECT_NE(r.err.find(file), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(cases[i].expected), std::string::npos) << r.err;
+  }
+}
+
+TEST(NodeCli, UnknownNodeAndMissingModelExitTwo) {
+  temp_dir dir;
+  auto file = dir.file("c.toml", config(7000, 7001, stories_path()));
+  auto r = run_node({"--config", file, "--node", "ghost"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("no [[node]] named 'ghost'"), std::string::npos) << r.err;
+  file = dir.file("m.toml", config(7000, 7001, "no-such-model.gguf"));
+  r = run_node({"--config", file});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("'no-such-model.gguf': file not found; tried:"), std::string::npos) << r.err;
+}
+
+TEST(NodeCli, ACorruptModelFailsTheStartWithExitOne) {
+  temp_dir dir;
+  auto model = dir.file("broken.gguf", "GGUF this is not a model");
+  auto file = dir.file("c.toml", config(free_port(), free_port(), model));
+  auto r = run_node({"--config", file});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("cannot start"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("broken.gguf"), std::string::npos) << r.err;
+}
+
+TEST(NodeCli, SigtermAndSigintStopTheNodeCleanly) {
+  for (int sig : {SIGTERM, SIGINT}) {
+    temp_dir dir;
+    auto file = dir.file("c.toml", config(free_port(), free_port(), stories_path()));
+    child_process node({binary_path("troupe-node"), "--config", file, "--data-dir", dir.path()});
+    ASSERT_TRUE(node.wait_for_output("ready", 60s)) << node.err();
+    node.signal(sig);
+    auto code = node.wait(30s);
+    ASSERT_TRUE(code.has_value()) << "did not stop on signal " << sig;
+    EXPECT_EQ(*code, 0) << node.err();
+    EXPECT_NE(node.err().find("stopped"), std::string::npos) << node.err();
+  }
+}
+
+}  // namespace
+}  // namespace troupe::testing
