@@ -2,8 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include <condition_variable>
-#include <fstream>
+#include <atomic>
 #include <future>
 #include <latch>
 #include <mutex>
