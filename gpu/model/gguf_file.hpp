@@ -86,7 +86,10 @@ class gguf_value {
   int64_t int_at(uint64_t i) const;
   double float_at(uint64_t i) const;
   std::string_view string_at(uint64_t i) const;
-  const gguf_value& array_at(uint64_t i) const;  // arrays of arrays
+  const gguf_value& array_at(uint64_t i) const;   // arrays of arrays
+  std::span<const uint8_t> raw_elements() const;  // numeric arrays: the packed elements
+
+  uint64_t raw_u64() const { return scalar_.u; }  // a uint64 value's bits, whatever its size
 
  private:
   friend class gguf_parser;

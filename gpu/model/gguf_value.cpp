@@ -195,6 +195,13 @@ const gguf_value& gguf_value::array_at(uint64_t i) const {
   return nested_[i];
 }
 
+std::span<const uint8_t> gguf_value::raw_elements() const {
+  if (type_ != gguf_type::array || scalar_size(elem_type_) == 0) {
+    wrong_type(key_, "a numeric array", type_ == gguf_type::array ? elem_type_ : type_);
+  }
+  return {elems_, count_ * scalar_size(elem_type_)};
+}
+
 std::string gguf_tensor_info::shape_string() const {
   std::string s = std::to_string(ne[0]);
   for (uint32_t d = 1; d < n_dims; ++d) {
