@@ -146,7 +146,10 @@ void quantize_q8_0(const float* x, uint8_t* dst, int64_t nb) {
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
     block_q8_0 b{};
     b.d = fp32_to_fp16(d);
-    for (int j = 0; j < qk8_0; ++j) b.qs[j] = static_cast<int8_t>(std::roundf(x[j] * id));
+    for (int j = 0; j < qk8_0; ++j) {
+      const float q = std::roundf(x[j] * id);  // within [-127, 127] unless x holds NaN
+      b.qs[j] = static_cast<int8_t>(q >= -127.0f && q <= 127.0f ? q : 0.0f);
+    }
     std::memcpy(dst + i * sizeof b, &b, sizeof b);
   }
 }
@@ -165,10 +168,15 @@ void quantize_q4_0(const float* x, uint8_t* dst, int64_t nb) {
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
     block_q4_0 b{};
     b.d = fp32_to_fp16(d);
+    // Truncation toward zero after adding 8.5 rounds half up, as in ggml; written so that NaN
+    // inputs give 0 instead of an undefined conversion.
+    auto nibble = [&](float v) {
+      const float t = v * id + 8.5f;
+      return t >= 15.0f ? 15 : t > 0.0f ? static_cast<int>(t) : 0;
+    };
     for (int j = 0; j < qk4_0 / 2; ++j) {
-      // Truncation toward zero after adding 8.5 rounds half up, as in ggml.
-      const int q0 = std::min(15, static_cast<int>(x[j] * id + 8.5f));
-      const int q1 = std::min(15, static_cast<int>(x[j + qk4_0 / 2] * id + 8.5f));
+      const int q0 = nibble(x[j]);
+      const int q1 = nibble(x[j + qk4_0 / 2]);
       b.qs[j] = static_cast<uint8_t>(q0 | (q1 << 4));
     }
     std::memcpy(dst + i * sizeof b, &b, sizeof b);

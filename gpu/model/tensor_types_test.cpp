@@ -119,6 +119,20 @@ TEST(tensor_types, q8_0_quantize_round_trip) {
   }
 }
 
+TEST(tensor_types, quantizing_non_finite_values_is_defined) {
+  float x[32];
+  for (int j = 0; j < 32; ++j) x[j] = static_cast<float>(j);
+  x[3] = std::numeric_limits<float>::quiet_NaN();
+  x[9] = std::numeric_limits<float>::infinity();
+  uint8_t q[34];
+  float y[32];
+  for (ggml_type t : {ggml_type::q8_0, ggml_type::q4_0}) {
+    quantize_row(t, x, q, 32);  // must not hit an undefined float-to-int conversion
+    dequantize_row(t, q, y, 32);
+  }
+  SUCCEED();
+}
+
 TEST(tensor_types, f16_quantize_matches_scalar_conversion) {
   const float x[4] = {1.0f, -0.333333f, 1e-7f, 70000.0f};
   uint16_t h[4];
