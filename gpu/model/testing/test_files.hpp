@@ -1,0 +1,34 @@
+// Test helpers for gpu/model: where the shared test models are, and scratch directories.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace troupe::testing {
+
+std::string find_test_model(const std::string& file);
+// The path of a shared test model (e.g. "stories260K.gguf"), or "" when it cannot be found.
+// Looks in $TROUPE_MODEL_PATH (a directory, or the file itself), then ../shared/models/ relative
+// to the repository root ($TROUPE_SOURCE_DIR, else the source directory this was built from).
+
+std::string read_file(const std::string& path);
+void write_file(const std::string& path, const std::string& bytes);
+
+class temp_dir {
+ public:
+  temp_dir();  // a fresh directory under $TMPDIR (or /tmp)
+  ~temp_dir();
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+std::string binary_dir();
+// The build directory ($TROUPE_BINARY_DIR, else the one this was built in).
+
+}  // namespace troupe::testing
