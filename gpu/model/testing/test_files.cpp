@@ -1,6 +1,7 @@
 #include "gpu/model/testing/test_files.hpp"
 
 #include <stdlib.h>
+#include <sys/wait.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -68,6 +69,17 @@ temp_dir::~temp_dir() {
 std::string binary_dir() {
   auto b = env("TROUPE_BINARY_DIR");
   return b.empty() ? std::string(TROUPE_TEST_BINARY_DIR) : b;
+}
+
+std::string source_dir() {
+  auto s = env("TROUPE_SOURCE_DIR");
+  return s.empty() ? std::string(TROUPE_TEST_SOURCE_DIR) : s;
+}
+
+int run_command(const std::string& command) {
+  const int status = std::system(command.c_str());
+  if (status == -1 || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status);
 }
 
 }  // namespace troupe::testing

@@ -31,4 +31,10 @@ class temp_dir {
 std::string binary_dir();
 // The build directory ($TROUPE_BINARY_DIR, else the one this was built in).
 
+std::string source_dir();
+// The repository root ($TROUPE_SOURCE_DIR, else the one this was built from).
+
+int run_command(const std::string& command);
+// std::system, returning the exit status (-1 when the command could not run).
+
 }  // namespace troupe::testing

@@ -30,6 +30,8 @@ int main(int argc, char** argv) {
             std::printf(" %g", v.float_at(i));
           }
         }
+      } else if (v.type() == troupe::gguf_type::boolean) {
+        std::printf("%s", v.as_bool() ? "true" : "false");
       } else {
         std::printf("%g", v.as_float());
       }
