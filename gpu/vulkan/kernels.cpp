@@ -7,7 +7,6 @@
 namespace troupe::vk {
 namespace {
 
-constexpr uint32_t k_rows_per_group = 2;
 constexpr uint32_t k_tiles[] = {1, 8};
 
 struct matmul_push {
@@ -53,12 +52,14 @@ uint32_t groups(uint64_t n, uint64_t per) {
 }  // namespace
 
 kernels::kernels(context& ctx, const std::vector<uint32_t>& head_dims) : ctx_(&ctx) {
+  // Rows per projection workgroup: CPU implementations scalarize per-lane loads, so the
+  // activation loads are amortized over many rows there; GPUs want more, smaller workgroups.
+  rows_ = ctx.device().type == "cpu" ? 16 : 4;
   for (weight_format f : k_formats) {
     const std::string suffix = shader_suffix(f);
     for (uint32_t tile : k_tiles) {
-      matmul_[{f, tile}] = std::make_unique<pipeline>(ctx, "matmul_" + suffix,
-                                                      std::vector<uint32_t>{k_rows_per_group, tile},
-                                                      sizeof(matmul_push));
+      matmul_[{f, tile}] = std::make_unique<pipeline>(
+          ctx, "matmul_" + suffix, std::vector<uint32_t>{rows_, tile}, sizeof(matmul_push));
     }
     embed_[f] = std::make_unique<pipeline>(ctx, "embed_" + suffix, std::vector<uint32_t>{},
                                            sizeof(embed_push));
@@ -136,8 +137,7 @@ void kernels::matmul(VkCommandBuffer cmd, const device_weight& w, VkDeviceAddres
                 x_stride,
                 y_stride,
                 (accumulate ? 1u : 0u) | (bias ? 2u : 0u)};
-  matmul_pipeline(w.format, tile)
-      .dispatch(cmd, &p, groups(w.N, k_rows_per_group), 1, groups(T, tile));
+  matmul_pipeline(w.format, tile).dispatch(cmd, &p, groups(w.N, rows_), 1, groups(T, tile));
 }
 
 void kernels::rope_store(VkCommandBuffer cmd, VkDeviceAddress qkv, VkDeviceAddress k_cache,

@@ -84,6 +84,7 @@ class kernels {
   void warm_up();
 
   context* ctx_;
+  uint32_t rows_ = 4;
   std::map<std::pair<weight_format, uint32_t>, std::unique_ptr<pipeline>> matmul_;
   std::map<weight_format, std::unique_ptr<pipeline>> embed_;
   std::map<uint32_t, std::unique_ptr<pipeline>> attention_;

@@ -8,10 +8,11 @@
 // no barrier. Every output element is computed in the same order whatever TILE, T or the batch
 // composition are (one chunk order per lane, fused multiply-adds, one subgroupAdd), so results
 // do not depend on which other tokens share the step.
+#extension GL_EXT_control_flow_attributes : enable
 #include "common.glsl"
 #include "weights.glsl"
 
-layout(constant_id = 1) const uint ROWS = 2;
+layout(constant_id = 1) const uint ROWS = 4;
 layout(constant_id = 2) const uint TILE = 1;
 
 layout(push_constant) uniform push_t {
@@ -37,18 +38,18 @@ void main() {
   const uint xs = pc.x_stride / 4u;
 
   float acc[ROWS * TILE];
-  for (uint i = 0; i < ROWS * TILE; ++i) acc[i] = 0.0;
+  [[unroll]] for (uint i = 0; i < ROWS * TILE; ++i) acc[i] = 0.0;
 
   for (uint c = lane; c < chunks; c += gl_SubgroupSize) {
-    for (uint r = 0; r < ROWS; ++r) {
+    [[unroll]] for (uint r = 0; r < ROWS; ++r) {
       const uint n = min(row0 + r, pc.N - 1u);
       vec4 w[CHUNK_VEC4];
       load_chunk(pc.w, pc.scales, n, c, pc.K, w);
-      for (uint t = 0; t < TILE; ++t) {
+      [[unroll]] for (uint t = 0; t < TILE; ++t) {
         const uint tok = min(t0 + t, pc.T - 1u);
         const uint xb = tok * xs + c * CHUNK_VEC4;
         float a = acc[r * TILE + t];
-        for (uint j = 0; j < CHUNK_VEC4; ++j) {
+        [[unroll]] for (uint j = 0; j < CHUNK_VEC4; ++j) {
           const vec4 xv = pc.x.v[xb + j];
           a = fma(w[j].x, xv.x, a);
           a = fma(w[j].y, xv.y, a);
@@ -60,9 +61,9 @@ void main() {
     }
   }
 
-  for (uint r = 0; r < ROWS; ++r) {
+  [[unroll]] for (uint r = 0; r < ROWS; ++r) {
     const uint n = row0 + r;
-    for (uint t = 0; t < TILE; ++t) {
+    [[unroll]] for (uint t = 0; t < TILE; ++t) {
       const float sum = subgroupAdd(acc[r * TILE + t]);
       const uint tok = t0 + t;
       if (lane == 0u && n < pc.N && tok < pc.T) {
