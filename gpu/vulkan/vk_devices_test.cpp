@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "gpu/vulkan/vk_context.hpp"
 #include "gpu/vulkan/vk_instance.hpp"
 
@@ -53,6 +55,11 @@ TEST(VulkanContext, CreatesDeviceAndPinsSubgroupSize) {
   EXPECT_NE(ctx.handle(), VK_NULL_HANDLE);
   EXPECT_GE(ctx.subgroup_size(), 4u);
   EXPECT_GT(ctx.available_device_bytes(), 0u);
+  const char* env = std::getenv("TROUPE_VULKAN_VALIDATION");
+  if (env && std::string(env) == "1") {
+    EXPECT_TRUE(ctx.vk_instance().validation());
+  }
+  EXPECT_EQ(ctx.vk_instance().validation_errors(), 0u);
 }
 
 }  // namespace
