@@ -9,9 +9,9 @@
 #include <filesystem>
 
 #include "gpu/model/synthetic_model.hpp"
-#include "gpu/model/testing/test_files.hpp"
 #include "gpu/model/tokenizer_loader.hpp"
 #include "gpu/text/bpe_tokenizer.hpp"
+#include "tests/support/test_files.hpp"
 
 namespace troupe {
 namespace {

@@ -5,7 +5,7 @@
 #include <cstring>
 #include <random>
 
-#include "gpu/model/testing/test_files.hpp"
+#include "tests/support/test_files.hpp"
 
 namespace troupe {
 namespace {

@@ -5,9 +5,9 @@
 #include <cmath>
 
 #include "gpu/model/llama_model.hpp"
-#include "gpu/model/testing/test_files.hpp"
 #include "gpu/model/tokenizer_loader.hpp"
 #include "gpu/text/detokenizer.hpp"
+#include "tests/support/test_files.hpp"
 
 namespace troupe {
 namespace {

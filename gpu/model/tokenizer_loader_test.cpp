@@ -6,8 +6,8 @@
 
 #include "gpu/model/gguf_writer.hpp"
 #include "gpu/model/llama_model.hpp"
-#include "gpu/model/testing/test_files.hpp"
 #include "gpu/text/detokenizer.hpp"
+#include "tests/support/test_files.hpp"
 
 namespace troupe {
 namespace {

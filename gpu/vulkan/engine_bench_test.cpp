@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "gpu/model/synthetic_model.hpp"
-#include "gpu/model/testing/test_files.hpp"
+#include "tests/support/test_files.hpp"
 
 namespace troupe {
 namespace {

@@ -5,8 +5,8 @@
 
 #include "gpu/model/reference/reference_engine.hpp"
 #include "gpu/model/synthetic_model.hpp"
-#include "gpu/model/testing/test_files.hpp"
 #include "gpu/vulkan/vulkan_engine.hpp"
+#include "tests/support/test_files.hpp"
 
 namespace troupe {
 namespace {

@@ -9,8 +9,8 @@
 #include <map>
 #include <sstream>
 
-#include "gpu/model/testing/test_files.hpp"
 #include "gpu/text/detokenizer.hpp"
+#include "tests/support/test_files.hpp"
 
 namespace troupe {
 namespace {

@@ -4,8 +4,8 @@
 
 #include <sstream>
 
-#include "gpu/model/testing/test_files.hpp"
 #include "gpu/text/detokenizer.hpp"
+#include "tests/support/test_files.hpp"
 
 namespace troupe {
 namespace {

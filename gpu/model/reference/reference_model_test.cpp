@@ -7,7 +7,7 @@
 
 #include "gpu/model/gguf_writer.hpp"
 #include "gpu/model/synthetic_model.hpp"
-#include "gpu/model/testing/test_files.hpp"
+#include "tests/support/test_files.hpp"
 
 namespace troupe::reference {
 namespace {

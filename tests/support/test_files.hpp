@@ -1,4 +1,6 @@
-// Test helpers for gpu/model: where the shared test models are, and scratch directories.
+// Test helpers: where the repository, the build and the shared test models are, and scratch
+// directories. Paths default to the directories this was built from; TROUPE_SOURCE_DIR,
+// TROUPE_BINARY_DIR and TROUPE_MODEL_PATH override them.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +25,8 @@ class temp_dir {
   temp_dir& operator=(const temp_dir&) = delete;
   const std::string& path() const { return path_; }
   std::string file(const std::string& name) const { return path_ + "/" + name; }
+  std::string write(const std::string& name, const std::string& content) const;
+  // Writes a file in the directory (creating subdirectories); returns its path.
 
  private:
   std::string path_;

@@ -1,4 +1,4 @@
-#include "gpu/model/testing/test_files.hpp"
+#include "tests/support/test_files.hpp"
 
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -56,7 +56,7 @@ void write_file(const std::string& path, const std::string& bytes) {
 temp_dir::temp_dir() {
   std::string base = env("TMPDIR");
   if (base.empty()) base = "/tmp";
-  std::string templ = base + "/troupe-model-test-XXXXXX";
+  std::string templ = base + "/troupe-test-XXXXXX";
   if (::mkdtemp(templ.data()) == nullptr) throw std::runtime_error("mkdtemp failed in " + base);
   path_ = templ;
 }
@@ -64,6 +64,13 @@ temp_dir::temp_dir() {
 temp_dir::~temp_dir() {
   std::error_code ec;
   fs::remove_all(path_, ec);
+}
+
+std::string temp_dir::write(const std::string& name, const std::string& content) const {
+  auto p = file(name);
+  fs::create_directories(fs::path(p).parent_path());
+  write_file(p, content);
+  return p;
 }
 
 std::string binary_dir() {
