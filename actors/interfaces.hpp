@@ -48,6 +48,15 @@ using watch_atom = caf::atom_constant<caf::atom("watch")>;
 using durable_atom = caf::atom_constant<caf::atom("durable")>;
 using persisted_atom = caf::atom_constant<caf::atom("persisted")>;
 using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
+using ping_atom = caf::atom_constant<caf::atom("ping")>;
+using rejoin_atom = caf::atom_constant<caf::atom("rejoin")>;
+using reset_atom = caf::atom_constant<caf::atom("reset")>;
+using requeue_atom = caf::atom_constant<caf::atom("requeue")>;
+using unregister_atom = caf::atom_constant<caf::atom("unregister")>;
+using accepting_atom = caf::atom_constant<caf::atom("accepting")>;
+using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;
+using leave_atom = caf::atom_constant<caf::atom("leave")>;
+using nodes_atom = caf::atom_constant<caf::atom("nodes")>;
 
 // -- interfaces ---------------------------------------------------------------------------------
 
@@ -60,14 +69,17 @@ using job_sink_actor = caf::typed_actor<  //
 
 using worker_actor = caf::typed_actor<                         //
     caf::replies_to<step_atom, step_input>::with<step_reply>,  // run one step on the engine
-    caf::reacts_to<release_atom, std::vector<uint64_t>>>;      // free these sequences' KV
+    caf::reacts_to<release_atom, std::vector<uint64_t>>,       // free these sequences' KV
+    caf::reacts_to<reset_atom>>;                               // free every sequence's KV
 // Owns one engine (one model on one device). Runs on a thread of its own: engine steps block.
 
-using batcher_actor = caf::typed_actor<         //
-    caf::reacts_to<assign_atom, sequence_job>,  // a job granted units on this batcher's device
-    caf::reacts_to<cancel_atom, job_id>>;       // remove a job (reported back as finished)
+using batcher_actor = caf::typed_actor<              //
+    caf::reacts_to<assign_atom, sequence_job>,       // a job granted units on this batcher's device
+    caf::reacts_to<cancel_atom, job_id>,             // remove a job (reported back as finished)
+    caf::replies_to<ping_atom>::with<batcher_load>,  // liveness and load (heartbeat)
+    caf::reacts_to<rejoin_atom>>;  // the scheduler no longer knows it: drop everything, rejoin
 // Continuous batching for one worker: composes each step from its running sequences and streams
-// their tokens to the scheduler.
+// their tokens (and the step's statistics) to the scheduler. Possibly on another node.
 
 using capacity_listener = caf::typed_actor<   //
     caf::reacts_to<wake_atom, std::string>>;  // units of this model came back
@@ -81,7 +93,10 @@ using capacity_actor = caf::typed_actor<
     caf::reacts_to<release_atom, job_id>,   // a running job's units come back
     caf::replies_to<limits_atom, model_limits>::with<model_limits>,  // update (-1 keeps a value)
     caf::replies_to<usage_atom>::with<capacity_report>,
-    caf::reacts_to<watch_atom, capacity_listener>>;  // where wakes go
+    caf::reacts_to<watch_atom, capacity_listener>,      // where wakes go
+    caf::reacts_to<requeue_atom, job_id>,               // a running job waits again (device lost)
+    caf::reacts_to<unregister_atom, batcher_id>,        // a device left the cluster
+    caf::reacts_to<accepting_atom, batcher_id, bool>>;  // a device drains (false) or resumes
 // The admission gate and unit accountant: per model at most max_active running and max_queued
 // waiting; per device its sequence slots and KV blocks. An acquire is answered at once; when it
 // finds no units, the model is marked waiting and the listener gets one `wake` as soon as units
@@ -101,6 +116,9 @@ using scheduler_actor = caf::typed_actor<
     caf::replies_to<attach_atom, job_id, job_sink_actor>::with<status>,
     caf::replies_to<join_atom, batcher_registration, batcher_actor>::with<batcher_id>,
     caf::reacts_to<report_atom, step_report>, caf::replies_to<drain_atom, int64_t>::with<status>,
+    caf::replies_to<leave_atom, std::string, int64_t>::with<status>,  // a worker node drains
+    caf::replies_to<nodes_atom>::with<std::vector<node_status>>,      // cluster membership
+    caf::reacts_to<heartbeat_atom>,                // internal: ping every batcher
     caf::reacts_to<wake_atom, std::string>,        // from capacity: units came back
     caf::reacts_to<tick_atom>,                     // internal: the drain deadline
     caf::reacts_to<durable_atom, job_id, status>,  // internal: the store has an accept
@@ -109,8 +127,12 @@ using scheduler_actor = caf::typed_actor<
 
 // The job queue and lifecycle. `submit` validates, tokenizes and admits a job (the sink, when
 // valid, receives its output); `attach` adds a sink to a job, replaying what was generated so far;
-// batchers `join` and then `report` their steps. `drain(grace_ms)` stops admission, fails queued
-// jobs with `unavailable`, and answers once running jobs finished (or were stopped at the grace
-// deadline).
+// batchers `join` and then `report` their steps; they are pinged every heartbeat and a batcher
+// that does not answer within the failure timeout (or whose node disconnects) is lost: its jobs go
+// back to their queues and resume elsewhere from the tokens streamed so far. `leave(node, grace)`
+// drains a worker node's batchers (no new jobs; running ones finish or, at the deadline, resume
+// elsewhere). `drain(grace_ms)` stops admission and answers once running jobs finished (or were
+// stopped at the deadline); queued jobs stay in the job store, or fail with `unavailable` without
+// one.
 
 }  // namespace troupe

@@ -41,6 +41,12 @@ void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<std::vector<job_finish>>("std::vector<troupe::job_finish>");
   cfg.add_message_type<step_report>("troupe::step_report");
   cfg.add_message_type<step_reply>("troupe::step_reply");
+  cfg.add_message_type<std::vector<step_stats>>("std::vector<troupe::step_stats>");
+  cfg.add_message_type<batcher_load>("troupe::batcher_load");
+  cfg.add_message_type<node_device>("troupe::node_device");
+  cfg.add_message_type<std::vector<node_device>>("std::vector<troupe::node_device>");
+  cfg.add_message_type<node_status>("troupe::node_status");
+  cfg.add_message_type<std::vector<node_status>>("std::vector<troupe::node_status>");
   cfg.add_message_type<step_stats>("troupe::step_stats");
   cfg.add_message_type<job_summary>("troupe::job_summary");
   cfg.add_message_type<std::vector<int32_t>>("std::vector<int32_t>");

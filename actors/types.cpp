@@ -72,6 +72,18 @@ std::string_view to_string(errc c) {
   return "?";
 }
 
+std::string_view to_string(node_state s) {
+  switch (s) {
+    case node_state::up:
+      return "up";
+    case node_state::draining:
+      return "draining";
+    case node_state::down:
+      return "down";
+  }
+  return "?";
+}
+
 bool parse(std::string_view text, priority& out) {
   for (auto p : {priority::low, priority::normal, priority::high}) {
     if (text == to_string(p)) {

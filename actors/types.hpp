@@ -29,6 +29,8 @@ enum class priority : uint8_t { low = 0, normal = 1, high = 2 };
 
 enum class job_state : uint8_t { queued, running, done, failed, cancelled };
 
+enum class node_state : uint8_t { up, draining, down };
+
 enum class finish_reason : uint8_t {
   none,        // not finished, or did not finish normally
   eos,         // the model produced an end-of-generation token
@@ -54,6 +56,7 @@ std::string_view to_string(priority p);
 std::string_view to_string(job_state s);
 std::string_view to_string(finish_reason r);
 std::string_view to_string(errc c);
+std::string_view to_string(node_state s);
 bool parse(std::string_view text, priority& out);  // "high" | "normal" | "low"
 bool is_terminal(job_state s);
 
@@ -211,6 +214,32 @@ struct batcher_registration {  // a batcher announcing itself to the scheduler
   std::string model;
   engine_info engine;
   batcher_limits limits;
+  double speed = 1.0;  // measured decode tokens/s of one sequence: the routing weight
+};
+
+struct batcher_load {      // a batcher's answer to a ping
+  uint32_t sequences = 0;  // running now
+  uint64_t steps = 0;      // since it started
+  uint64_t generated_tokens = 0;
+  double tokens_per_s = 0;  // generated tokens per second over the last few seconds
+};
+
+struct node_device {  // one batcher of a node, as `troupe nodes` shows it
+  batcher_id batcher = 0;
+  std::string model;
+  device_info device;
+  uint32_t slots = 0;
+  uint32_t kv_blocks = 0;
+  double speed = 0;
+  bool draining = false;
+  batcher_load load;
+};
+
+struct node_status {
+  std::string name;
+  node_state state = node_state::up;
+  int64_t last_seen_us = 0;
+  std::vector<node_device> devices;
 };
 
 struct sequence_job {  // a job handed to a batcher
@@ -235,22 +264,6 @@ struct job_finish {  // a job left its batcher
   status error;  // not ok when the job failed in the engine or was cancelled
 };
 
-struct step_report {  // what one step (or a cancellation) changed, batcher -> scheduler
-  batcher_id batcher = 0;
-  std::vector<job_progress> progress;
-  std::vector<job_finish> finished;
-};
-
-// -- batcher <-> worker -----------------------------------------------------------------------
-
-struct step_reply {
-  status st;  // not ok when the engine failed the step
-  step_output output;
-  int64_t engine_us = 0;  // time spent inside the engine
-};
-
-// -- metrics ----------------------------------------------------------------------------------
-
 struct step_stats {  // one engine step, batcher -> metrics
   std::string model;
   batcher_id batcher = 0;
@@ -262,6 +275,23 @@ struct step_stats {  // one engine step, batcher -> metrics
   int64_t engine_us = 0;
   bool failed = false;
 };
+
+struct step_report {  // what one step (or a cancellation) changed, batcher -> scheduler
+  batcher_id batcher = 0;
+  std::vector<job_progress> progress;
+  std::vector<job_finish> finished;
+  std::vector<step_stats> stats;  // the step's statistics (none for a cancellation)
+};
+
+// -- batcher <-> worker -----------------------------------------------------------------------
+
+struct step_reply {
+  status st;  // not ok when the engine failed the step
+  step_output output;
+  int64_t engine_us = 0;  // time spent inside the engine
+};
+
+// -- metrics ----------------------------------------------------------------------------------
 
 enum class job_event : uint8_t { accepted, rejected, done, failed, cancelled };
 
@@ -383,7 +413,22 @@ typename Inspector::result_type inspect(Inspector& f, batcher_limits& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, batcher_registration& x) {
-  return f(caf::meta::type_name("batcher_registration"), x.node, x.model, x.engine, x.limits);
+  return f(caf::meta::type_name("batcher_registration"), x.node, x.model, x.engine, x.limits,
+           x.speed);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, batcher_load& x) {
+  return f(caf::meta::type_name("batcher_load"), x.sequences, x.steps, x.generated_tokens,
+           x.tokens_per_s);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_device& x) {
+  return f(caf::meta::type_name("node_device"), x.batcher, x.model, x.device, x.slots, x.kv_blocks,
+           x.speed, x.draining, x.load);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_status& x) {
+  return f(caf::meta::type_name("node_status"), x.name, x.state, x.last_seen_us, x.devices);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, sequence_job& x) {
@@ -400,7 +445,7 @@ typename Inspector::result_type inspect(Inspector& f, job_finish& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, step_report& x) {
-  return f(caf::meta::type_name("step_report"), x.batcher, x.progress, x.finished);
+  return f(caf::meta::type_name("step_report"), x.batcher, x.progress, x.finished, x.stats);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, step_reply& x) {

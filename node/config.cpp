@@ -114,6 +114,15 @@ cluster_config read(const toml::table& root, const std::string& file) {
       cfg.cluster.api_key = *key;
     }
     cfg.cluster.model_dirs = r.string_list("model_dirs", false);
+    auto& c = cfg.cluster;
+    c.heartbeat_ms = r.integer<int64_t>("heartbeat_ms", false, 10, 60'000).value_or(c.heartbeat_ms);
+    c.failure_timeout_ms =
+        r.integer<int64_t>("failure_timeout_ms", false, 50, 600'000).value_or(c.failure_timeout_ms);
+    c.connect_retry_ms =
+        r.integer<int64_t>("connect_retry_ms", false, 10, 600'000).value_or(c.connect_retry_ms);
+    if (c.failure_timeout_ms <= c.heartbeat_ms)
+      r.fail("failure_timeout_ms",
+             "must be longer than heartbeat_ms (" + std::to_string(c.heartbeat_ms) + ")");
     r.finish();
   }
 

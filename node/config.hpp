@@ -17,6 +17,9 @@ struct cluster_section {
   std::string head;                     // the node holding scheduler, job store and client API
   std::string api_key;                  // empty: no authentication
   std::vector<std::string> model_dirs;  // searched first for model files
+  int64_t heartbeat_ms = 500;           // the head pings every device this often
+  int64_t failure_timeout_ms = 3000;    // a device silent this long is lost; its jobs move
+  int64_t connect_retry_ms = 1000;      // a node retries reaching the head (backoff up to 8x)
 };
 
 struct scheduler_section {

@@ -14,6 +14,7 @@
 #include "actors/metrics/metrics_actor.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
 #include "actors/worker/worker_actor.hpp"
+#include "node/engine_probe.hpp"
 
 namespace troupe {
 namespace {
@@ -94,6 +95,8 @@ node_runtime::node_runtime(caf::actor_system& sys, runtime_options options)
   ss.max_prompt_bytes = cfg.scheduler.max_prompt_bytes;
   if (options_.clock) ss.now = options_.clock;
   ss.checkpoint_tokens = cfg.scheduler.checkpoint_tokens;
+  ss.heartbeat = std::chrono::milliseconds(cfg.cluster.heartbeat_ms);
+  ss.failure_timeout = std::chrono::milliseconds(cfg.cluster.failure_timeout_ms);
   if (store_) {
     ss.store = store_;
     ss.recovered = store_->recover();
@@ -109,7 +112,7 @@ node_runtime::node_runtime(caf::actor_system& sys, runtime_options options)
     bs.tok = l.eng->tokens();
     bs.worker = worker;
     bs.scheduler = scheduler_;
-    bs.metrics = metrics_;
+    bs.speed = options_.probe_speed ? measure_decode_speed(*l.eng) : 1.0;
     bs.engine = l.eng->info();
     batchers_.push_back(spawn_batcher(sys_, std::move(bs)));
     workers_.push_back(std::move(worker));

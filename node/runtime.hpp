@@ -37,6 +37,7 @@ struct runtime_options {
   engine_factory make_engine;
   tokenizer_factory make_tokenizer;
   std::function<std::chrono::steady_clock::time_point()> clock;  // aging clock; default steady
+  bool probe_speed = true;  // measure each engine's decode speed (the routing weight) at start
   bool durable = true;
   // On the head: keep jobs in the job store under <data_dir>/jobs (accepted means fsynced; work
   // survives restarts). Tests of the scheduling core alone turn it off.
@@ -56,6 +57,7 @@ class node_runtime {
   const capacity_actor& capacity() const { return capacity_; }
   const metrics_actor& metrics() const { return metrics_; }
   const std::vector<std::shared_ptr<engine>>& engines() const { return engines_; }
+  const std::vector<batcher_actor>& batchers() const { return batchers_; }
 
   status drain(std::chrono::milliseconds grace);
   // Stops admission and waits for running jobs (at most `grace`, then stops them).

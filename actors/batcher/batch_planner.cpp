@@ -186,6 +186,16 @@ step_report batch_planner::fail(const step_input& input, const std::string& what
   return report;
 }
 
+std::vector<uint64_t> batch_planner::clear() {
+  std::vector<uint64_t> ids;
+  for (auto& [id, s] : seqs_) ids.push_back(id);
+  seqs_.clear();
+  arrival_order_.clear();
+  retries_.clear();
+  released_.clear();
+  return ids;
+}
+
 std::vector<uint64_t> batch_planner::take_released() {
   std::vector<uint64_t> out;
   out.swap(released_);

@@ -46,6 +46,9 @@ class batch_planner {
   step_report fail(const step_input& input, const std::string& what);
   // The engine failed `input`: schedules the bisected retry; returns jobs that failed for good.
 
+  std::vector<uint64_t> clear();
+  // Drops every sequence (the scheduler gave them to others); returns their ids.
+
   std::vector<uint64_t> take_released();
   // Sequences that left since the last call: their KV blocks should be freed in the engine.
 

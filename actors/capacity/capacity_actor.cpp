@@ -70,6 +70,20 @@ capacity_actor::behavior_type capacity(capacity_actor::stateful_pointer<capacity
         return report;
       },
       [=](watch_atom, const capacity_listener& listener) { self->state.listener = listener; },
+      [=](requeue_atom, job_id job) {
+        auto& s = self->state;
+        auto model = s.ledger.model_of(job);
+        s.ledger.requeue(job);
+        if (model) s.wake(self, *model);
+      },
+      [=](unregister_atom, batcher_id batcher) { self->state.ledger.remove_device(batcher); },
+      [=](accepting_atom, batcher_id batcher, bool accepting) {
+        auto& s = self->state;
+        s.ledger.set_accepting(batcher, accepting);
+        if (accepting)
+          for (const auto& d : s.ledger.report().devices)
+            if (d.batcher == batcher) s.wake(self, d.model);
+      },
 
   };
 }

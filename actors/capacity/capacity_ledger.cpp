@@ -82,7 +82,7 @@ std::optional<batcher_id> capacity_ledger::try_acquire(const acquire_request& re
   double best_score = -1;
   for (auto& [id, d] : devices_) {
     const auto& c = d.capacity;
-    if (c.model != request.model || d.slots_used >= c.max_batch_size) continue;
+    if (c.model != request.model || !d.accepting || d.slots_used >= c.max_batch_size) continue;
     if (c.kv_blocks - d.blocks_used < request.kv_blocks) continue;
     double free_slots = double(c.max_batch_size - d.slots_used) / c.max_batch_size;
     double free_blocks = c.kv_blocks ? double(c.kv_blocks - d.blocks_used) / c.kv_blocks : 0;
@@ -140,6 +140,30 @@ void capacity_ledger::release(job_id job) {
     --m.queued;
   }
   jobs_.erase(h);
+}
+
+void capacity_ledger::requeue(job_id job) {
+  auto h = jobs_.find(job);
+  if (h == jobs_.end() || !h->second.active) return;
+  auto& m = models_[h->second.model];
+  --m.active;
+  ++m.queued;
+  auto d = devices_.find(h->second.batcher);
+  if (d != devices_.end()) {
+    --d->second.slots_used;
+    d->second.blocks_used -= h->second.blocks;
+  }
+  h->second.active = false;
+  h->second.batcher = 0;
+}
+
+void capacity_ledger::remove_device(batcher_id batcher) {
+  devices_.erase(batcher);
+}
+
+void capacity_ledger::set_accepting(batcher_id batcher, bool accepting) {
+  auto d = devices_.find(batcher);
+  if (d != devices_.end()) d->second.accepting = accepting;
 }
 
 model_limits capacity_ledger::update_limits(const model_limits& update) {

@@ -45,6 +45,17 @@ class capacity_ledger {
   void release(job_id job);
   // A job's units come back (it finished, failed or was cancelled). Unknown jobs are ignored.
 
+  void requeue(job_id job);
+  // A running job goes back to waiting (its device was lost or handed it back): its permit, slot
+  // and blocks come back, its admission stays. Not counted against max_queued.
+
+  void remove_device(batcher_id batcher);
+  // A device left (its node was lost or drained): its units disappear. Jobs still active on it
+  // keep their permits until they are released or requeued.
+
+  void set_accepting(batcher_id batcher, bool accepting);
+  // A draining device takes no new jobs.
+
   model_limits update_limits(const model_limits& update);
   // Changes max_active / max_queued (a negative value keeps the current one); returns the result.
   // Lower limits never evict: they apply to the next admissions and grants.
@@ -67,6 +78,7 @@ class capacity_ledger {
     device_capacity capacity;
     uint32_t slots_used = 0;
     uint32_t blocks_used = 0;
+    bool accepting = true;
   };
   struct holding {
     std::string model;

@@ -128,6 +128,38 @@ TEST(CapacityLedger, RecommendedParallelFromKvMemory) {
   EXPECT_EQ(l.report().models[0].recommended_parallel, 8);  // + min(62, 2 slots)
 }
 
+TEST(CapacityLedger, RequeueKeepsTheAdmissionAndFreesTheDevice) {
+  auto l = ledger(1, 0);
+  ASSERT_TRUE(l.admit({1, "m", 10}).ok());
+  ASSERT_TRUE(l.try_acquire({1, "m", 10}));
+  l.requeue(1);
+  auto r = l.report();
+  EXPECT_EQ(r.models[0].active, 0);
+  EXPECT_EQ(r.models[0].queued, 1);
+  EXPECT_EQ(r.devices[0].kv_blocks_used, 0u);
+  EXPECT_EQ(l.admit({2, "m", 1}).code, errc::queue_full);  // still admitted: 1 of 1
+  EXPECT_EQ(l.try_acquire({1, "m", 10}), batcher_id{1});
+}
+
+TEST(CapacityLedger, LostAndDrainingDevicesTakeNoJobs) {
+  capacity_ledger l;
+  l.set_model(model_limits{"m", 10, 10}, 256);
+  ASSERT_TRUE(l.add_device(device(1, "m", 4, 100)).ok());
+  ASSERT_TRUE(l.add_device(device(2, "m", 4, 100)).ok());
+  l.set_accepting(1, false);
+  for (job_id j = 1; j <= 3; ++j) {
+    ASSERT_TRUE(l.admit({j, "m", 1}).ok());
+    EXPECT_EQ(l.try_acquire({j, "m", 1}), batcher_id{2});
+  }
+  l.remove_device(2);
+  ASSERT_TRUE(l.admit({4, "m", 1}).ok());
+  EXPECT_FALSE(l.try_acquire({4, "m", 1}));
+  for (job_id j = 1; j <= 3; ++j) l.requeue(j);  // their device is gone: nothing to give back
+  EXPECT_EQ(l.report().models[0].active, 0);
+  l.set_accepting(1, true);
+  EXPECT_EQ(l.try_acquire({4, "m", 1}), batcher_id{1});
+}
+
 TEST(CapacityLedger, BlocksForTokens) {
   EXPECT_EQ(blocks_for_tokens(0, 16), 0u);
   EXPECT_EQ(blocks_for_tokens(1, 16), 1u);

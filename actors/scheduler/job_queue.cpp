@@ -23,6 +23,14 @@ void job_queue::push(job_id job, priority prio, clock::time_point enqueued) {
   index_[job] = location{lane, seq};
 }
 
+void job_queue::push_front(job_id job, priority prio, clock::time_point enqueued) {
+  auto lane = static_cast<uint8_t>(prio);
+  auto seq = --front_seq_;
+  lanes_[lane].push_front(entry{job, enqueued, seq});
+  ++live_[lane];
+  index_[job] = location{lane, seq};
+}
+
 bool job_queue::erase(job_id job) {
   auto i = index_.find(job);
   if (i == index_.end()) return false;

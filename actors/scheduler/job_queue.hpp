@@ -28,6 +28,10 @@ class job_queue {
   void push(job_id job, priority prio, clock::time_point enqueued);
   // Appends to the job's lane. Within a lane, pushes must come in enqueue-time order.
 
+  void push_front(job_id job, priority prio, clock::time_point enqueued);
+  // Puts a job back at the head of its lane: one that was already running (older than every job
+  // waiting in the lane) returns to the queue after its device was lost.
+
   bool erase(job_id job);
   // Removes a waiting job (cancellation). False when it is not in the queue.
 
@@ -66,7 +70,8 @@ class job_queue {
   std::array<std::deque<entry>, 3> lanes_;  // indexed by priority value
   std::array<size_t, 3> live_{};            // live entries per lane
   std::unordered_map<job_id, location> index_;
-  uint64_t next_seq_ = 0;
+  uint64_t next_seq_ = uint64_t{1} << 62;  // arrivals count up from here,
+  uint64_t front_seq_ = next_seq_;         // returns to the front count down
 };
 
 }  // namespace troupe

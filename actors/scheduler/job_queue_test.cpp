@@ -91,6 +91,17 @@ TEST(JobQueue, EraseIsLazyAndExact) {
   EXPECT_TRUE(q.empty());
 }
 
+TEST(JobQueue, PushFrontReturnsAJobToTheHeadOfItsLane) {
+  job_queue q(0s);
+  tp t0{};
+  q.push(2, priority::normal, t0 + 2s);
+  q.push(3, priority::normal, t0 + 3s);
+  q.push_front(1, priority::normal, t0);
+  EXPECT_EQ(q.position(1), 0u);
+  EXPECT_EQ(q.position(3), 2u);
+  EXPECT_EQ(drain(q, t0 + 10s), (std::vector<job_id>{1, 2, 3}));
+}
+
 TEST(JobQueue, PositionCountsJobsAhead) {
   job_queue q(0s);
   tp t0{};

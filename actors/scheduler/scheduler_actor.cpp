@@ -192,28 +192,6 @@ status attach(scheduler_ptr self, job_id id, const job_sink_actor& sink) {
   return make_status(errc::not_found, job_name(id) + " not found");
 }
 
-batcher_id join(scheduler_ptr self, batcher_registration& reg, const batcher_actor& handle) {
-  auto& s = self->state;
-  auto id = s.next_batcher++;
-  spdlog::info("batcher {} joined: node {}, device '{}', model {}, {} KV blocks", id, reg.node,
-               reg.engine.device.name, reg.model, reg.engine.kv_blocks);
-  device_capacity cap;
-  cap.batcher = id;
-  cap.node = reg.node;
-  cap.model = reg.model;
-  cap.device = reg.engine.device;
-  cap.max_batch_size = reg.limits.max_batch_size;
-  cap.kv_blocks = reg.engine.kv_blocks;
-  cap.kv_block_tokens = reg.engine.kv_block_tokens;
-  cap.kv_block_bytes = reg.engine.kv_block_bytes;
-  s.batchers[id] = batcher_entry{handle, std::move(reg)};
-  self->request(s.setup.capacity, caf::infinite, register_atom::value, cap)
-      .then([id](const status& st) {
-        if (!st.ok()) spdlog::error("batcher {} rejected by capacity: {}", id, st.message);
-      });
-  return id;
-}
-
 scheduler_actor::behavior_type scheduler(scheduler_ptr self, scheduler_setup setup) {
   for (auto& m : setup.models) {
     auto name = m.name;
@@ -225,6 +203,9 @@ scheduler_actor::behavior_type scheduler(scheduler_ptr self, scheduler_setup set
   self->send(self->state.setup.capacity, watch_atom::value,
              caf::actor_cast<capacity_listener>(self));
   journal_recover(self);
+  self->set_down_handler(
+      [self](const caf::down_msg& msg) { batcher_down(self, msg.source, msg.reason); });
+  self->delayed_send(self, self->state.setup.heartbeat, heartbeat_atom::value);
   return {
       [self](submit_atom, job_spec& spec, const job_sink_actor& sink) {
         return submit(self, spec, sink);
@@ -250,6 +231,11 @@ scheduler_actor::behavior_type scheduler(scheduler_ptr self, scheduler_setup set
         if (it != self->state.jobs.end()) notify_terminal(self, it->second);
       },
       [self](sweep_atom) { journal_sweep(self); },
+      [self](heartbeat_atom) { heartbeat(self); },
+      [self](leave_atom, const std::string& node, int64_t grace_ms) {
+        return leave(self, node, grace_ms);
+      },
+      [self](nodes_atom) { return nodes(self); },
   };
 }
 

@@ -48,6 +48,8 @@ struct scheduler_setup {
   recovered_state recovered;  // what store->recover() found: resumed at start
   uint32_t checkpoint_tokens = 16;
   std::chrono::milliseconds sweep_interval{60000};  // retention sweep of finished jobs
+  std::chrono::milliseconds heartbeat{500};         // how often every batcher is pinged
+  std::chrono::milliseconds failure_timeout{3000};  // unanswered for this long: batcher lost
 };
 
 scheduler_actor spawn_scheduler(caf::actor_system& sys, scheduler_setup setup);

@@ -162,9 +162,18 @@ void add_sink(scheduler_ptr self, job_record& r, const job_sink_actor& sink) {
 
 void on_report(scheduler_ptr self, step_report& report) {
   auto& s = self->state;
+  if (!s.batchers.count(report.batcher)) {
+    // A batcher this scheduler gave up on (it did not answer in time): its jobs run elsewhere
+    // now. Nothing it says counts; it starts over as a new batcher.
+    self->send(caf::actor_cast<batcher_actor>(self->current_sender()), rejoin_atom::value);
+    return;
+  }
+  for (auto& st : report.stats) self->send(s.setup.metrics, std::move(st));
   for (auto& p : report.progress) {
     auto it = s.jobs.find(p.job);
-    if (it == s.jobs.end() || it->second.state != job_state::running) continue;
+    if (it == s.jobs.end() || it->second.state != job_state::running ||
+        it->second.batcher != report.batcher)
+      continue;
     auto& r = it->second;
     if (r.timings.first_token_us == 0 && !p.tokens.empty()) r.timings.first_token_us = wall_us();
     token_chunk chunk{r.id, static_cast<uint32_t>(r.generated.size()), p.tokens, p.text};
@@ -174,11 +183,14 @@ void on_report(scheduler_ptr self, step_report& report) {
     journal_progress(self, r);
   }
   for (auto& f : report.finished) {
-    self->send(s.setup.capacity, release_atom::value, f.job);
     auto it = s.jobs.find(f.job);
-    if (it == s.jobs.end()) continue;
+    if (it == s.jobs.end()) {
+      self->send(s.setup.capacity, release_atom::value, f.job);
+      continue;
+    }
     auto& r = it->second;
-    if (r.batcher == 0) continue;
+    if (r.batcher != report.batcher) continue;  // it was given to another batcher meanwhile
+    self->send(s.setup.capacity, release_atom::value, f.job);
     r.batcher = 0;
     --s.on_device;
     if (r.state == job_state::running) {
@@ -193,6 +205,7 @@ void on_report(scheduler_ptr self, step_report& report) {
     dispatch(self, r.spec.model);
   }
   maybe_finish_drain(self);
+  if (!report.finished.empty() && !s.leaving.empty()) check_leaving(self);
 }
 
 caf::result<status> drain(scheduler_ptr self, int64_t grace_ms) {

@@ -30,6 +30,15 @@ struct model_entry {
 struct batcher_entry {
   batcher_actor handle;
   batcher_registration registration;
+  bool draining = false;  // its node is leaving: no new jobs
+  bool ping_in_flight = false;
+  batcher_load load;         // from the last ping
+  int64_t last_seen_us = 0;  // last ping answered
+};
+
+struct leaving_node {  // a worker node draining its batchers before it exits
+  caf::typed_response_promise<status> promise;
+  std::chrono::steady_clock::time_point deadline;
 };
 
 struct pending_accept {  // admitted, being made durable; answered once the store confirms
@@ -48,6 +57,8 @@ struct scheduler_state {
   std::unordered_map<std::string, job_id> by_request_id;  // jobs in memory (and pending)
   std::deque<job_id> finished;                            // terminal jobs, oldest first
   std::map<batcher_id, batcher_entry> batchers;
+  std::map<std::string, leaving_node> leaving;  // by node name
+  std::map<std::string, int64_t> lost_nodes;    // node -> last seen (wall us), shown as down
   job_id next_job = 1;
   batcher_id next_batcher = 1;
   size_t on_device = 0;  // jobs held by a batcher
@@ -72,6 +83,15 @@ void notify_terminal(scheduler_ptr self, job_record& r);
 void add_sink(scheduler_ptr self, job_record& r, const job_sink_actor& sink);
 caf::result<status> drain(scheduler_ptr self, int64_t grace_ms);
 void drain_deadline(scheduler_ptr self);
+
+// scheduler_cluster.cpp: batchers joining, heartbeats, lost batchers, leaving nodes.
+batcher_id join(scheduler_ptr self, batcher_registration& reg, const batcher_actor& handle);
+void heartbeat(scheduler_ptr self);
+void batcher_lost(scheduler_ptr self, batcher_id id, const std::string& why);
+void batcher_down(scheduler_ptr self, const caf::actor_addr& who, const caf::error& reason);
+caf::result<status> leave(scheduler_ptr self, const std::string& node, int64_t grace_ms);
+void check_leaving(scheduler_ptr self);
+std::vector<node_status> nodes(scheduler_ptr self);
 
 // scheduler_journal.cpp: every write is a no-op without a store.
 void journal_accept(scheduler_ptr self, pending_accept pending);

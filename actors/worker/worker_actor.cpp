@@ -4,13 +4,18 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include <chrono>
+#include <unordered_set>
 
 namespace troupe {
 namespace {
 
 worker_actor::behavior_type worker(worker_actor::pointer, std::shared_ptr<engine> eng) {
+  // Sequences the engine holds KV for, so that `reset` can free them all (a batcher that was cut
+  // off from the scheduler starts over with an empty engine).
+  auto live = std::make_shared<std::unordered_set<uint64_t>>();
   return {
-      [eng](step_atom, const step_input& input) -> step_reply {
+      [eng, live](step_atom, const step_input& input) -> step_reply {
+        for (const auto& s : input.seqs) live->insert(s.seq);
         auto t0 = std::chrono::steady_clock::now();
         step_reply reply;
         try {
@@ -23,8 +28,15 @@ worker_actor::behavior_type worker(worker_actor::pointer, std::shared_ptr<engine
                               .count();
         return reply;
       },
-      [eng](release_atom, const std::vector<uint64_t>& seqs) {
-        for (auto s : seqs) eng->release(s);
+      [eng, live](release_atom, const std::vector<uint64_t>& seqs) {
+        for (auto s : seqs) {
+          eng->release(s);
+          live->erase(s);
+        }
+      },
+      [eng, live](reset_atom) {
+        for (auto s : *live) eng->release(s);
+        live->clear();
       },
   };
 }

@@ -53,6 +53,7 @@ core_harness::core_harness(const std::string& config_toml, test_engine_options e
   opts.node = opts.config.cluster.head;
   opts.clock = std::move(clock);
   opts.durable = !data_dir.empty();
+  opts.probe_speed = false;  // tests count the test engine's steps
   for (auto& n : opts.config.nodes)
     if (!data_dir.empty()) n.data_dir = data_dir;
   opts.make_engine = [this, engine](const model_config& m, const std::string& device) {
@@ -79,6 +80,9 @@ caf::actor_system& core_harness::system() {
 }
 const scheduler_actor& core_harness::scheduler() const {
   return impl_->runtime->scheduler();
+}
+const std::vector<batcher_actor>& core_harness::batchers() const {
+  return impl_->runtime->batchers();
 }
 
 namespace {
@@ -130,6 +134,15 @@ capacity_report core_harness::usage() {
 model_limits core_harness::set_limits(model_limits update) {
   return ask<model_limits>(system(), impl_->runtime->capacity(), limits_atom::value,
                            std::move(update));
+}
+
+std::vector<node_status> core_harness::nodes() {
+  return ask<std::vector<node_status>>(system(), scheduler(), nodes_atom::value);
+}
+
+status core_harness::leave(const std::string& node, std::chrono::milliseconds grace) {
+  return ask<status>(system(), scheduler(), leave_atom::value, node,
+                     static_cast<int64_t>(grace.count()));
 }
 
 status core_harness::drain(std::chrono::milliseconds grace) {

@@ -44,6 +44,9 @@ class core_harness {
   test_engine& engine(size_t i = 0) { return *engines_.at(i); }
   caf::actor_system& system();
   const scheduler_actor& scheduler() const;
+  const std::vector<batcher_actor>& batchers() const;
+  std::vector<node_status> nodes();
+  status leave(const std::string& node, std::chrono::milliseconds grace);
 
  private:
   struct impl;
