@@ -157,6 +157,9 @@ kj::Promise<void> api_server::impl::accept_loop(kj::ConnectionReceiver& listener
           capnp::ReaderOptions reader;
           reader.traversalLimitInWords = options.traversal_limit_words;
           reader.nestingLimit = options.nesting_limit;
+          if (options.socket_send_buffer > 0)
+            stream->setsockopt(SOL_SOCKET, SO_SNDBUF, &options.socket_send_buffer,
+                               sizeof(options.socket_send_buffer));
           auto peer = peer_name(*stream);
           auto conn = kj::heap<connection>(ctx, kj::mv(stream), peer, reader);
           counters.connections.fetch_add(1);

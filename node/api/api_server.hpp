@@ -32,6 +32,9 @@ struct api_server_options {
   uint64_t traversal_limit_words = 4 << 20;          // per incoming message (32 MiB)
   int nesting_limit = 32;
   size_t max_connections = 1024;  // more are closed at once
+  int socket_send_buffer = 0;
+  // SO_SNDBUF of client sockets; 0 keeps the system's. Cap'n Proto sizes a stream's flow-control
+  // window from it, so it also bounds how much output can be in flight to one slow client.
 };
 
 struct api_server_stats {

@@ -28,6 +28,18 @@ bool stream_backlog::accept(std::unique_lock<std::mutex>&) {
 
 void stream_backlog::wake(std::unique_lock<std::mutex>& lock) {
   auto waker = std::exchange(waker_, nullptr);
+  auto overflow = overflowed_ ? std::exchange(overflow_waker_, nullptr) : nullptr;
+  lock.unlock();
+  if (waker) waker();
+  if (overflow) overflow();
+}
+
+void stream_backlog::watch_overflow(std::function<void()> waker) {
+  std::unique_lock lock(mutex_);
+  if (!overflowed_) {
+    overflow_waker_ = std::move(waker);
+    return;
+  }
   lock.unlock();
   if (waker) waker();
 }
@@ -114,8 +126,9 @@ void stream_backlog::close() {
   account(-static_cast<int64_t>(bytes_));
   bytes_ = 0;
   auto waker = std::exchange(waker_, nullptr);
+  auto overflow = std::exchange(overflow_waker_, nullptr);
   lock.unlock();
-  // The waker is dropped, not called: its owner is the consumer that is closing.
+  // The wakers are dropped, not called: their owner is the consumer that is closing.
 }
 
 size_t stream_backlog::pending_bytes() const {

@@ -51,6 +51,10 @@ class stream_backlog {
   std::optional<backlog_batch> take_or_arm(std::function<void()> waker);
   // Consumer side: what is pending, or nullopt after storing `waker` for the next push.
 
+  void watch_overflow(std::function<void()> waker);
+  // Consumer side, while it is busy with a call: `waker` runs if the backlog overflows meanwhile
+  // (at once when it already has). Replaces the previous watcher.
+
   void close();
   // The consumer is gone: drops what is pending and the waker; later pushes return false.
 
@@ -73,6 +77,7 @@ class stream_backlog {
   bool overflow_reported_ = false;
   size_t overflow_bytes_ = 0;
   std::function<void()> waker_;
+  std::function<void()> overflow_waker_;
 };
 
 }  // namespace troupe::api_stream

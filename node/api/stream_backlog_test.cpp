@@ -63,6 +63,18 @@ TEST(StreamBacklog, OverflowDropsThePendingChunksAndRefusesTheRest) {
   EXPECT_FALSE(b.take_or_arm(nullptr).has_value());
 }
 
+TEST(StreamBacklog, OverflowWatcherRunsWhileTheConsumerIsBusy) {
+  stream_backlog b(64);
+  int overflows = 0;
+  b.watch_overflow([&] { ++overflows; });
+  EXPECT_TRUE(b.push(chunk(0, {}, std::string(40, 'x'))));
+  EXPECT_EQ(overflows, 0);
+  EXPECT_FALSE(b.push(chunk(0, {}, std::string(40, 'y'))));
+  EXPECT_EQ(overflows, 1);
+  b.watch_overflow([&] { ++overflows; });  // already overflowed: runs at once
+  EXPECT_EQ(overflows, 2);
+}
+
 TEST(StreamBacklog, ASingleLargeChunkFitsWhenTheBacklogIsEmpty) {
   stream_backlog b(16);
   EXPECT_TRUE(b.push(chunk(0, {}, std::string(100, 'r'))));  // an attach's replay

@@ -28,7 +28,8 @@ class stream_pump {
     ctx_.bridge.release_sink(actor_);
     ctx_.counters.subscriptions.fetch_sub(1);
     if (finished_) return;
-    if (terminal_sent_) {  // the job had ended; only the answer to its terminal call was lost
+    if (terminal_sent_ &&
+        !stalled_) {  // the job had ended; the answer to its terminal call was lost
       spdlog::debug("api: the terminal call of job {} to {} got no answer: {}", job_, peer_, why_);
       return;
     }
@@ -71,7 +72,7 @@ class stream_pump {
       auto tokens = req.initTokens(static_cast<unsigned>(batch.chunk->tokens.size()));
       for (unsigned i = 0; i < tokens.size(); ++i) tokens.set(i, batch.chunk->tokens[i]);
       req.setText(batch.chunk->text);
-      sent = bounded(req.send(), "chunk");
+      sent = bounded(req.send(), "chunk").exclusiveJoin(overflowed());
     }
     if (!batch.terminal()) return sent.then([this]() { return next(); });
     return sent.then([this, result = kj::mv(batch.result), error = kj::mv(batch.error)]() mutable {
@@ -91,11 +92,26 @@ class stream_pump {
     });
   }
 
+  // Resolves (by failing) if the backlog overflows while a call is in flight, so a client stuck on
+  // one chunk loses its stream as soon as it is too far behind, not only at the stall timeout.
+  kj::Promise<void> overflowed() {
+    auto signal = make_cross_thread_signal();
+    backlog_->watch_overflow(signal.fire);
+    return signal.promise.then(
+        [this]() -> kj::Promise<void> {
+          why_ = "the client fell behind by more than " +
+                 std::to_string(ctx_.streams.backlog_bytes) + " bytes of output";
+          return KJ_EXCEPTION(OVERLOADED, "stream overflowed");
+        },
+        [](kj::Exception&&) -> kj::Promise<void> { return kj::NEVER_DONE; });
+  }
+
   // A sink call that has not returned after the stall timeout ends the stream.
   kj::Promise<void> bounded(kj::Promise<void> call, const char* what) {
     auto limit = ctx_.streams.stall_timeout;
     return call.exclusiveJoin(
         ctx_.timer.afterDelay(limit.count() * kj::MILLISECONDS).then([this, limit, what]() {
+          stalled_ = true;
           why_ = std::string("the client did not take ") + what + " within " +
                  std::to_string(limit.count()) + " ms";
           kj::throwFatalException(KJ_EXCEPTION(OVERLOADED, "stream stalled"));
@@ -110,6 +126,7 @@ class stream_pump {
   std::string peer_;
   std::string why_;
   bool terminal_sent_ = false;
+  bool stalled_ = false;
   bool finished_ = false;
 };
 
