@@ -76,6 +76,12 @@ caf::actor_system& core_harness::system() {
 const scheduler_actor& core_harness::scheduler() const {
   return impl_->runtime->scheduler();
 }
+const capacity_actor& core_harness::capacity() const {
+  return impl_->runtime->capacity();
+}
+const metrics_actor& core_harness::metrics() const {
+  return impl_->runtime->metrics();
+}
 
 namespace {
 

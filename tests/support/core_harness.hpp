@@ -41,6 +41,8 @@ class core_harness {
   test_engine& engine(size_t i = 0) { return *engines_.at(i); }
   caf::actor_system& system();
   const scheduler_actor& scheduler() const;
+  const capacity_actor& capacity() const;
+  const metrics_actor& metrics() const;
 
  private:
   struct impl;
