@@ -28,16 +28,17 @@ class stream_pump {
     ctx_.bridge.release_sink(actor_);
     ctx_.counters.subscriptions.fetch_sub(1);
     if (finished_) return;
-    if (terminal_sent_ &&
-        !stalled_) {  // the job had ended; the answer to its terminal call was lost
+    // The job had ended and the terminal call went out; only its answer was lost (the client
+    // closed the connection right after it, as clients do).
+    if (terminal_sent_ && !stalled_) {
       spdlog::debug("api: the terminal call of job {} to {} got no answer: {}", job_, peer_, why_);
       return;
     }
     ctx_.counters.dropped_subscriptions.fetch_add(1);
-    spdlog::warn(
-        "api: dropped the stream of job {} to {}: {}; the job continues and can be "
-        "attached again",
-        job_, peer_, why_.empty() ? std::string("the connection closed") : why_);
+    spdlog::warn("api: dropped the stream of job {} to {}: {}; {}", job_, peer_,
+                 why_.empty() ? std::string("the connection closed") : why_,
+                 terminal_sent_ ? "the job has ended, attaching replays it"
+                                : "the job continues and can be attached again");
   }
 
   stream_pump(const stream_pump&) = delete;
