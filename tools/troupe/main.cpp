@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
     return exit_ok;
   }
   if (auto* e = std::get_if<usage_error>(&parsed)) {
-    std::cerr << "troupe: " << e->message << "\n" << usage_text;
+    std::cerr << "troupe: " << e->message << " (troupe --help shows the usage)\n";
     return exit_usage;
   }
   return run_command(std::get<command>(parsed), std::cout, std::cerr);
