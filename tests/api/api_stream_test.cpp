@@ -5,39 +5,13 @@
 #include <thread>
 
 #include "tests/api/api_harness.hpp"
+#include "tests/api/api_test_util.hpp"
 #include "tests/api/raw_client.hpp"
-#include "tools/troupe/client.hpp"
 
 namespace troupe::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-cli::job_request request(const std::string& prompt, int max_tokens) {
-  cli::job_request r;
-  r.model = "test";
-  r.prompt = prompt;
-  r.max_tokens = max_tokens;
-  return r;
-}
-
-test_engine_options slow(std::chrono::microseconds per_step) {
-  test_engine_options o;
-  o.per_step_delay = per_step;
-  return o;
-}
-
-// Polls a job's status until `pred` holds (false after 30 s).
-template <class Pred>
-bool wait_status(cli::client& c, uint64_t job, Pred pred) {
-  auto deadline = std::chrono::steady_clock::now() + 30s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto [st, info] = c.status(job);
-    if (st.ok() && pred(info)) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return false;
-}
 
 TEST(ApiStream, SubmitStreamsTheExpectedText) {
   api_harness h(api_config());
