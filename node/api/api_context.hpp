@@ -27,6 +27,8 @@ struct api_counters {
 
 struct stream_settings {
   size_t backlog_bytes = 4 << 20;
+  size_t backlog_total_bytes = 256 << 20;
+  size_t max_per_connection = 256;
   std::chrono::milliseconds stall_timeout{30000};
 };
 
@@ -47,6 +49,9 @@ class connection_scope : public kj::Refcounted {
 
   const std::string& peer() const { return peer_; }
   bool open() const { return open_; }
+  size_t streams() const { return streams_; }
+  void stream_opened() { ++streams_; }
+  void stream_closed() { --streams_; }
   kj::Canceler& canceler() { return canceler_; }
 
   void close(kj::StringPtr why) {
@@ -58,6 +63,7 @@ class connection_scope : public kj::Refcounted {
  private:
   std::string peer_;
   bool open_ = true;
+  size_t streams_ = 0;  // pending and running streams of this connection
   kj::Canceler canceler_;
 };
 // One client connection, as its sessions see it: its streams are wrapped in its canceler so that

@@ -37,11 +37,13 @@ class log_errors final : public kj::TaskSet::ErrorHandler {
 class connection {
  public:
   connection(const api_context& ctx, kj::Own<kj::AsyncIoStream> stream, std::string peer,
-             capnp::ReaderOptions options)
+             capnp::ReaderOptions options, size_t flow_limit_words)
       : stream_(kj::mv(stream)),
         network_(*stream_, capnp::rpc::twoparty::Side::SERVER, options),
         scope_(kj::refcounted<connection_scope>(std::move(peer))),
-        rpc_(capnp::makeRpcServer(network_, api_kj::make_bootstrap(ctx, kj::addRef(*scope_)))) {}
+        rpc_(capnp::makeRpcServer(network_, api_kj::make_bootstrap(ctx, kj::addRef(*scope_)))) {
+    rpc_.setFlowLimit(flow_limit_words);
+  }
 
   ~connection() { scope_->close("the client connection closed"); }
 
@@ -107,7 +109,8 @@ void api_server::impl::run(std::promise<uint16_t>& started) {
     api_context ctx{bridge,
                     io.provider->getTimer(),
                     {},
-                    {options.stream_backlog_bytes, options.stall_timeout},
+                    {options.stream_backlog_bytes, options.stream_backlog_total_bytes,
+                     options.max_streams_per_connection, options.stall_timeout},
                     options.api_key,
                     counters,
                     accepting,
@@ -149,29 +152,30 @@ void api_server::impl::run(std::promise<uint16_t>& started) {
 
 kj::Promise<void> api_server::impl::accept_loop(kj::ConnectionReceiver& listener,
                                                 const api_context& ctx, kj::TaskSet& connections) {
-  return listener.accept().then(
-      [this, &listener, &ctx, &connections](kj::Own<kj::AsyncIoStream>&& stream) {
-        if (static_cast<size_t>(counters.connections.load()) >= options.max_connections) {
-          spdlog::warn("api: refusing a connection: {} open already", options.max_connections);
-        } else {
-          capnp::ReaderOptions reader;
-          reader.traversalLimitInWords = options.traversal_limit_words;
-          reader.nestingLimit = options.nesting_limit;
-          if (options.socket_send_buffer > 0)
-            stream->setsockopt(SOL_SOCKET, SO_SNDBUF, &options.socket_send_buffer,
-                               sizeof(options.socket_send_buffer));
-          auto peer = peer_name(*stream);
-          auto conn = kj::heap<connection>(ctx, kj::mv(stream), peer, reader);
-          counters.connections.fetch_add(1);
-          spdlog::debug("api: {} connected", peer);
-          auto done = conn->done();
-          connections.add(done.attach(kj::mv(conn), kj::defer([this, peer]() {
-                                        counters.connections.fetch_sub(1);
-                                        spdlog::debug("api: {} disconnected", peer);
-                                      })));
-        }
-        return accept_loop(listener, ctx, connections);
-      });
+  return listener.accept().then([this, &listener, &ctx,
+                                 &connections](kj::Own<kj::AsyncIoStream>&& stream) {
+    if (static_cast<size_t>(counters.connections.load()) >= options.max_connections) {
+      spdlog::warn("api: refusing a connection: {} open already", options.max_connections);
+    } else {
+      capnp::ReaderOptions reader;
+      reader.traversalLimitInWords = options.traversal_limit_words;
+      reader.nestingLimit = options.nesting_limit;
+      if (options.socket_send_buffer > 0)
+        stream->setsockopt(SOL_SOCKET, SO_SNDBUF, &options.socket_send_buffer,
+                           sizeof(options.socket_send_buffer));
+      auto peer = peer_name(*stream);
+      auto conn =
+          kj::heap<connection>(ctx, kj::mv(stream), peer, reader, options.call_flow_limit_words);
+      counters.connections.fetch_add(1);
+      spdlog::debug("api: {} connected", peer);
+      auto done = conn->done();
+      connections.add(done.attach(kj::mv(conn), kj::defer([this, peer]() {
+                                    counters.connections.fetch_sub(1);
+                                    spdlog::debug("api: {} disconnected", peer);
+                                  })));
+    }
+    return accept_loop(listener, ctx, connections);
+  });
 }
 
 api_server::api_server(caf::actor_system& sys, api_targets targets, api_server_options options)

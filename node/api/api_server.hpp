@@ -23,15 +23,20 @@
 namespace troupe {
 
 struct api_server_options {
-  std::string bind_address = "127.0.0.1:0";  // host:port; port 0 picks a free one (see port())
-  std::string api_key;                       // empty: no authentication
-  uint64_t max_prompt_bytes = 1 << 20;       // the cluster's [scheduler] max_prompt_bytes
-  size_t stream_backlog_bytes = 4 << 20;     // per subscription, before it is dropped
+  std::string bind_address = "127.0.0.1:0";       // host:port; port 0 picks a free one (see port())
+  std::string api_key;                            // empty: no authentication
+  uint64_t max_prompt_bytes = 1 << 20;            // the cluster's [scheduler] max_prompt_bytes
+  size_t stream_backlog_bytes = 4 << 20;          // per subscription, before it is dropped
+  size_t stream_backlog_total_bytes = 256 << 20;  // all subscriptions together: past it, the
+                                                  // stream that would grow it is dropped
+  size_t max_streams_per_connection = 256;  // more submits with a sink / attaches: unavailable
   std::chrono::milliseconds stall_timeout{30000};    // a sink call that takes longer is dropped
   std::chrono::milliseconds request_timeout{30000};  // the actors' answer to one call
   uint64_t traversal_limit_words = 4 << 20;          // per incoming message (32 MiB)
   int nesting_limit = 32;
-  size_t max_connections = 1024;  // more are closed at once
+  size_t call_flow_limit_words = 1 << 20;  // unanswered incoming calls per connection (8 MiB):
+                                           // past it, the connection is not read until some return
+  size_t max_connections = 1024;           // more are closed at once
   int socket_send_buffer = 0;
   // SO_SNDBUF of client sockets; 0 keeps the system's. Cap'n Proto sizes a stream's flow-control
   // window from it, so it also bounds how much output can be in flight to one slow client.

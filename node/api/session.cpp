@@ -31,6 +31,8 @@ class session_impl final : public api::Session::Server {
     if (st.ok() && !ctx_.accepting.load())
       st = make_status(errc::unavailable,
                        api_edge::request_name(spec) + ": the node is shutting down");
+    if (st.ok() && params.hasSink())
+      st = check_stream_room(ctx_, *scope_, api_edge::request_name(spec));
     if (!st.ok()) {
       fill(context.getResults().initStatus(), st);
       return kj::READY_NOW;
@@ -40,7 +42,7 @@ class session_impl final : public api::Session::Server {
     job_sink_actor actor;
     if (params.hasSink()) {
       sink = params.getSink();
-      stream.emplace(ctx_);
+      stream.emplace(ctx_, *scope_);
       actor = stream->actor();
     }
     auto reply = make_cross_thread<submit_reply>();
@@ -51,8 +53,7 @@ class session_impl final : public api::Session::Server {
           fill(results.initStatus(), r.st);
           results.setJobId(r.job);
           results.setQueuePosition(r.queue_position);
-          if (r.st.ok() && stream && sink && scope_->open())
-            stream->start(r.job, kj::mv(*sink), *scope_);
+          if (r.st.ok() && stream && sink && scope_->open()) stream->start(r.job, kj::mv(*sink));
         });
   }
 
@@ -64,14 +65,18 @@ class session_impl final : public api::Session::Server {
            make_status(errc::invalid_argument, "attach to " + job_name(job) + ": no sink given"));
       return kj::READY_NOW;
     }
+    if (auto room = check_stream_room(ctx_, *scope_, "attach to " + job_name(job)); !room.ok()) {
+      fill(context.getResults().initStatus(), room);
+      return kj::READY_NOW;
+    }
     auto sink = params.getSink();
-    pending_stream stream(ctx_);
+    pending_stream stream(ctx_, *scope_);
     auto reply = make_cross_thread<troupe::status>();
     ctx_.bridge.attach(job, stream.actor(), reply.deliver);
     return reply.promise.then([this, context, job, sink = kj::mv(sink),
                                stream = kj::mv(stream)](troupe::status st) mutable {
       fill(context.getResults().initStatus(), st);
-      if (st.ok() && scope_->open()) stream.start(job, kj::mv(sink), *scope_);
+      if (st.ok() && scope_->open()) stream.start(job, kj::mv(sink));
     });
   }
 

@@ -1,5 +1,6 @@
 #include "node/api/stream_backlog.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace troupe::api_stream {
@@ -11,8 +12,9 @@ size_t size_of(const token_chunk& c) {
 
 }  // namespace
 
-stream_backlog::stream_backlog(size_t max_bytes, std::atomic<int64_t>* total_bytes)
-    : max_bytes_(max_bytes), total_bytes_(total_bytes) {}
+stream_backlog::stream_backlog(size_t max_bytes, std::atomic<int64_t>* total_bytes,
+                               size_t max_total_bytes)
+    : max_bytes_(max_bytes), total_bytes_(total_bytes), max_total_bytes_(max_total_bytes) {}
 
 stream_backlog::~stream_backlog() {
   account(-static_cast<int64_t>(bytes_));
@@ -48,7 +50,10 @@ bool stream_backlog::push(token_chunk chunk) {
   std::unique_lock lock(mutex_);
   if (!accept(lock)) return false;
   auto added = size_of(chunk);
-  if (bytes_ > 0 && bytes_ + added > max_bytes_) {  // one chunk alone (a replay) always fits
+  bool over_total =
+      total_bytes_ &&
+      static_cast<size_t>(std::max<int64_t>(total_bytes_->load(), 0)) + added > max_total_bytes_;
+  if (bytes_ > 0 && (bytes_ + added > max_bytes_ || over_total)) {  // one chunk alone always fits
     overflowed_ = true;
     overflow_bytes_ = bytes_ + added;
     account(-static_cast<int64_t>(bytes_));

@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -34,9 +35,11 @@ struct backlog_batch {
 
 class stream_backlog {
  public:
-  explicit stream_backlog(size_t max_bytes, std::atomic<int64_t>* total_bytes = nullptr);
-  // `total_bytes`, when given, is kept up to date with the bytes held (a server-wide gauge that
-  // must outlive the backlog).
+  explicit stream_backlog(size_t max_bytes, std::atomic<int64_t>* total_bytes = nullptr,
+                          size_t max_total_bytes = SIZE_MAX);
+  // `total_bytes`, when given, is kept up to date with the bytes held (a server-wide gauge shared
+  // by every backlog, which must outlive them while they are open); a push that would take it
+  // past `max_total_bytes` overflows this backlog.
   ~stream_backlog();
 
   stream_backlog(const stream_backlog&) = delete;
@@ -67,6 +70,7 @@ class stream_backlog {
 
   const size_t max_bytes_;
   std::atomic<int64_t>* total_bytes_;
+  const size_t max_total_bytes_;
   mutable std::mutex mutex_;
   std::optional<token_chunk> chunk_;
   std::optional<job_result> result_;

@@ -81,6 +81,16 @@ TEST(StreamBacklog, ASingleLargeChunkFitsWhenTheBacklogIsEmpty) {
   EXPECT_FALSE(b.push(chunk(0, {}, "more")));
 }
 
+TEST(StreamBacklog, TheServerWideBudgetIsSharedByAllBacklogs) {
+  std::atomic<int64_t> total{0};
+  stream_backlog a(1024, &total, 100), b(1024, &total, 100);
+  EXPECT_TRUE(a.push(chunk(0, {}, std::string(60, 'a'))));
+  EXPECT_TRUE(b.push(chunk(0, {}, std::string(30, 'b'))));
+  EXPECT_FALSE(b.push(chunk(0, {}, std::string(30, 'c'))));  // 120 > 100: b is the one to go
+  EXPECT_EQ(total.load(), 60);
+  EXPECT_TRUE(b.take_or_arm(nullptr)->overflowed);
+}
+
 TEST(StreamBacklog, CloseDropsEverythingAndRefusesPushes) {
   std::atomic<int64_t> total{0};
   stream_backlog b(1024, &total);

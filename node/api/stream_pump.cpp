@@ -13,19 +13,21 @@ class stream_pump {
  public:
   stream_pump(const api_context& ctx, job_id job, api::TokenSink::Client sink,
               std::shared_ptr<api_stream::stream_backlog> backlog, job_sink_actor actor,
-              std::string peer)
+              kj::Own<connection_scope> scope)
       : ctx_(ctx),
         job_(job),
         sink_(kj::mv(sink)),
         backlog_(std::move(backlog)),
         actor_(std::move(actor)),
-        peer_(std::move(peer)) {
+        scope_(kj::mv(scope)),
+        peer_(scope_->peer()) {
     ctx_.counters.subscriptions.fetch_add(1);
   }
 
   ~stream_pump() {
     backlog_->close();
     ctx_.bridge.release_sink(actor_);
+    scope_->stream_closed();
     ctx_.counters.subscriptions.fetch_sub(1);
     if (finished_) return;
     // The job had ended and the terminal call went out; only its answer was lost (the client
@@ -124,6 +126,7 @@ class stream_pump {
   api::TokenSink::Client sink_;
   std::shared_ptr<api_stream::stream_backlog> backlog_;
   job_sink_actor actor_;
+  kj::Own<connection_scope> scope_;
   std::string peer_;
   std::string why_;
   bool terminal_sent_ = false;
@@ -133,24 +136,38 @@ class stream_pump {
 
 }  // namespace
 
-pending_stream::pending_stream(const api_context& ctx)
+pending_stream::pending_stream(const api_context& ctx, connection_scope& scope)
     : ctx_(&ctx),
-      backlog_(std::make_shared<api_stream::stream_backlog>(ctx.streams.backlog_bytes,
-                                                            &ctx.counters.backlog_bytes)),
-      actor_(ctx.bridge.spawn_sink(backlog_)) {}
+      scope_(kj::addRef(scope)),
+      backlog_(std::make_shared<api_stream::stream_backlog>(
+          ctx.streams.backlog_bytes, &ctx.counters.backlog_bytes, ctx.streams.backlog_total_bytes)),
+      actor_(ctx.bridge.spawn_sink(backlog_)) {
+  scope_->stream_opened();
+}
 
 pending_stream::~pending_stream() {
   if (!backlog_) return;
   backlog_->close();
   ctx_->bridge.release_sink(actor_);
+  scope_->stream_closed();
 }
 
-void pending_stream::start(job_id job, api::TokenSink::Client sink, connection_scope& scope) {
+void pending_stream::start(job_id job, api::TokenSink::Client sink) {
+  auto& canceler = scope_->canceler();
   auto pump = kj::heap<stream_pump>(*ctx_, job, kj::mv(sink), std::move(backlog_),
-                                    std::move(actor_), scope.peer());
+                                    std::move(actor_), kj::mv(scope_));
   backlog_.reset();
   auto run = pump->run();
-  ctx_->pumps.add(scope.canceler().wrap(kj::mv(run).attach(kj::mv(pump))));
+  ctx_->pumps.add(canceler.wrap(kj::mv(run).attach(kj::mv(pump))));
+}
+
+troupe::status check_stream_room(const api_context& ctx, const connection_scope& scope,
+                                 const std::string& what) {
+  if (scope.streams() < ctx.streams.max_per_connection) return {};
+  return make_status(errc::unavailable, what + ": this connection has " +
+                                            std::to_string(scope.streams()) +
+                                            " streams open already (at most " +
+                                            std::to_string(ctx.streams.max_per_connection) + ")");
 }
 
 }  // namespace troupe::api_kj

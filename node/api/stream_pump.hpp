@@ -20,8 +20,9 @@ namespace troupe::api_kj {
 
 class pending_stream {
  public:
-  pending_stream(const api_context& ctx);
-  // A backlog and its sink actor, before the scheduler has accepted the subscription.
+  pending_stream(const api_context& ctx, connection_scope& scope);
+  // A backlog and its sink actor, before the scheduler has accepted the subscription. Counts
+  // as one of the connection's streams from here on.
   ~pending_stream();  // closes the backlog and stops the actor unless started
 
   pending_stream(pending_stream&&) = default;
@@ -29,13 +30,18 @@ class pending_stream {
 
   const job_sink_actor& actor() const { return actor_; }
 
-  void start(job_id job, api::TokenSink::Client sink, connection_scope& scope);
+  void start(job_id job, api::TokenSink::Client sink);
   // Hands the backlog to a pump owned by the server (ends with the connection at the latest).
 
  private:
   const api_context* ctx_;
+  kj::Own<connection_scope> scope_;
   std::shared_ptr<api_stream::stream_backlog> backlog_;
   job_sink_actor actor_;
 };
+
+troupe::status check_stream_room(const api_context& ctx, const connection_scope& scope,
+                                 const std::string& what);
+// unavailable when the connection has max_per_connection streams already.
 
 }  // namespace troupe::api_kj

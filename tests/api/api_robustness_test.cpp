@@ -125,6 +125,41 @@ TEST(ApiRobustness, ValuesNoClientLibrarySends) {
   expect_still_serving(h);
 }
 
+TEST(ApiRobustness, StreamsPerConnectionAreBounded) {
+  api_server_options options;
+  options.max_streams_per_connection = 2;
+  api_harness h(api_config(), slow(2ms), options);
+  cli::client c(h.address());
+  auto job = c.submit_detached(request("watched a lot", 3000)).job;
+  raw_session raw(h.address());
+  std::vector<std::shared_ptr<sink_record>> records;
+  auto attach = [&] {
+    api::TokenSink::Client sink = nullptr;
+    records.push_back(raw.make_sink(false, sink).record);
+    auto req = raw.session().attachRequest();
+    req.setJobId(job);
+    req.setSink(sink);
+    auto reply = raw.wait(req.send());
+    return std::make_pair(reply.getStatus().getCode(),
+                          std::string(reply.getStatus().getMessage().cStr()));
+  };
+  EXPECT_EQ(attach().first, api::ErrorCode::OK);
+  EXPECT_EQ(attach().first, api::ErrorCode::OK);
+  auto [code, message] = attach();
+  EXPECT_EQ(code, api::ErrorCode::UNAVAILABLE);
+  EXPECT_NE(message.find("2 streams open already"), std::string::npos) << message;
+  // Other connections have their own allowance.
+  raw_session other(h.address());
+  api::TokenSink::Client sink = nullptr;
+  other.make_sink(false, sink);
+  auto req = other.session().attachRequest();
+  req.setJobId(job);
+  req.setSink(sink);
+  EXPECT_EQ(other.wait(req.send()).getStatus().getCode(), api::ErrorCode::OK);
+  c.cancel(job);
+  expect_still_serving(h);
+}
+
 int connect_raw(uint16_t port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
