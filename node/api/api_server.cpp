@@ -191,6 +191,15 @@ api_server::api_server(caf::actor_system& sys, api_targets targets, api_server_o
   }
 }
 
+api_server::api_server(caf::actor_system& sys, api_targets targets, std::string bind_address,
+                       std::string api_key)
+    : api_server(sys, std::move(targets), [&] {
+        api_server_options o;
+        o.bind_address = std::move(bind_address);
+        o.api_key = std::move(api_key);
+        return o;
+      }()) {}
+
 api_server::~api_server() {
   stop();
 }

@@ -54,6 +54,10 @@ class api_server {
   api_server(caf::actor_system& sys, api_targets targets, api_server_options options);
   // Listens before returning; throws std::runtime_error when it cannot.
 
+  api_server(caf::actor_system& sys, api_targets targets, std::string bind_address,
+             std::string api_key);
+  // The same with the default limits.
+
   ~api_server();  // stop()
 
   api_server(const api_server&) = delete;
