@@ -153,7 +153,8 @@ TEST(ApiStream, SinkThatNeverReturnsIsDroppedWithoutGrowingTheServer) {
   // The job itself went on and can be attached again.
   cli::client c(h.address());
   ASSERT_TRUE(wait_status(
-      c, stuck_job, [](const cli::job_status_info& i) { return i.state == api::JobState::DONE; }));
+      c, stuck_job, [](const cli::job_status_info& i) { return i.state == api::JobState::DONE; },
+      120s));  // 3000 steps: generous for sanitizer builds
   auto again = c.attach(stuck_job);
   ASSERT_TRUE(again.done);
   EXPECT_EQ(again.tokens.size(), 3000u);
