@@ -45,6 +45,9 @@ using drain_atom = caf::atom_constant<caf::atom("drain")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using wake_atom = caf::atom_constant<caf::atom("wake")>;
 using watch_atom = caf::atom_constant<caf::atom("watch")>;
+using durable_atom = caf::atom_constant<caf::atom("durable")>;
+using persisted_atom = caf::atom_constant<caf::atom("persisted")>;
+using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 
 // -- interfaces ---------------------------------------------------------------------------------
 
@@ -98,8 +101,12 @@ using scheduler_actor = caf::typed_actor<
     caf::replies_to<attach_atom, job_id, job_sink_actor>::with<status>,
     caf::replies_to<join_atom, batcher_registration, batcher_actor>::with<batcher_id>,
     caf::reacts_to<report_atom, step_report>, caf::replies_to<drain_atom, int64_t>::with<status>,
-    caf::reacts_to<wake_atom, std::string>,  // from capacity: units came back
-    caf::reacts_to<tick_atom>>;              // internal: the drain deadline
+    caf::reacts_to<wake_atom, std::string>,        // from capacity: units came back
+    caf::reacts_to<tick_atom>,                     // internal: the drain deadline
+    caf::reacts_to<durable_atom, job_id, status>,  // internal: the store has an accept
+    caf::reacts_to<persisted_atom, job_id>,        // internal: the store has a terminal state
+    caf::reacts_to<sweep_atom>>;                   // internal: retention sweep timer
+
 // The job queue and lifecycle. `submit` validates, tokenizes and admits a job (the sink, when
 // valid, receives its output); `attach` adds a sink to a job, replaying what was generated so far;
 // batchers `join` and then `report` their steps. `drain(grace_ms)` stops admission, fails queued

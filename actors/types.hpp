@@ -153,6 +153,7 @@ struct admit_request {
   job_id job = 0;
   std::string model;
   uint32_t kv_blocks = 0;  // blocks the job needs: prompt plus its generation budget
+  bool recovered = false;  // accepted before a restart: admitted whatever the queue limits
 };
 
 struct acquire_request {
@@ -351,7 +352,7 @@ typename Inspector::result_type inspect(Inspector& f, device_capacity& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, admit_request& x) {
-  return f(caf::meta::type_name("admit_request"), x.job, x.model, x.kv_blocks);
+  return f(caf::meta::type_name("admit_request"), x.job, x.model, x.kv_blocks, x.recovered);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, acquire_request& x) {

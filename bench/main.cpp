@@ -1,19 +1,34 @@
 // troupe-bench: benchmarks of troupe's parts, one JSON object per line on stdout.
 //
 //   troupe-bench scheduler [--depths 10,1000,100000] [--steps N] [--batch B] [--gen-tokens G]
+//   troupe-bench engine --model FILE [--device N] [--batch 1,4,16] [--prompt-tokens P]
+//                       [--gen-tokens G]
+//   troupe-bench make-model --out FILE --layers L --dim D --heads H --kv-heads K --ffn F
+//                           (--vocab N | --vocab-from tokenizer.json) --type f32|f16|q8_0|q4_0
+//   troupe-bench store [--dir DIR] [--clients N] [--seconds S] [--recovery-jobs N]
+//                      [--no-submit] [--no-recovery]
 #include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "bench/scheduler_bench.hpp"
+#include "gpu/model/synthetic_model.hpp"
+#include "gpu/vulkan/engine_bench.hpp"
+#include "persistence/store_bench.hpp"
 
 namespace {
 
 int usage(const std::string& problem = "") {
   if (!problem.empty()) std::cerr << "troupe-bench: " << problem << "\n";
-  std::cerr << "usage: troupe-bench scheduler [--depths D,D,...] [--steps N] [--batch B] "
-               "[--gen-tokens G]\n";
+  std::cerr << "usage:\n"
+               "  troupe-bench scheduler [--depths D,D,...] [--steps N] [--batch B] "
+               "[--gen-tokens G]\n"
+               "  troupe-bench engine --model FILE [--device N] [--batch B,B,...] "
+               "[--prompt-tokens P] [--gen-tokens G]\n"
+               "  troupe-bench make-model --out FILE [model options]\n"
+               "  troupe-bench store [--dir DIR] [--clients N] [--seconds S] [--recovery-jobs N] "
+               "[--no-submit] [--no-recovery]\n";
   return 2;
 }
 
@@ -37,6 +52,89 @@ bool parse_int(const std::string& text, long lo, long hi, long& out) {
   char* rest = nullptr;
   out = std::strtol(text.c_str(), &rest, 10);
   return !text.empty() && *rest == '\0' && out >= lo && out <= hi;
+}
+
+int run_engine(const std::vector<std::string>& args) {
+  troupe::engine_bench_options o;
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (i + 1 >= args.size()) return usage("missing value for " + args[i]);
+    long v = 0;
+    const auto& key = args[i];
+    const auto& value = args[++i];
+    if (key == "--model") {
+      o.model_path = value;
+    } else if (key == "--device") {
+      o.device = value;
+    } else if (key == "--batch") {
+      if (!parse_list(value, o.batches)) return usage("bad --batch");
+    } else if (key == "--prompt-tokens" && parse_int(value, 1, 1 << 20, v)) {
+      o.prompt_tokens = static_cast<uint32_t>(v);
+    } else if (key == "--gen-tokens" && parse_int(value, 1, 1 << 20, v)) {
+      o.gen_tokens = static_cast<uint32_t>(v);
+    } else {
+      return usage("bad option " + key + " " + value);
+    }
+  }
+  if (o.model_path.empty()) return usage("engine needs --model FILE");
+  troupe::run_engine_bench(o, std::cout);
+  return 0;
+}
+
+int make_model(const std::vector<std::string>& args) {
+  std::vector<std::string> rest;
+  std::string out;
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "--out" && i + 1 < args.size()) {
+      out = args[++i];
+    } else {
+      rest.push_back(args[i]);
+    }
+  }
+  if (out.empty()) {
+    std::cerr << "troupe-bench make-model: --out FILE is required\n"
+              << troupe::synthetic_model_usage();
+    return 2;
+  }
+  troupe::synthetic_model_options o;
+  try {
+    o = troupe::parse_synthetic_model_args(rest);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "troupe-bench make-model: " << e.what() << "\n" << troupe::synthetic_model_usage();
+    return 2;
+  }
+  troupe::write_synthetic_model(o, out);
+  return 0;
+}
+
+int run_store(const std::vector<std::string>& args) {
+  troupe::store_bench_options o;
+  for (size_t i = 1; i < args.size(); ++i) {
+    long v = 0;
+    const auto& key = args[i];
+    if (key == "--no-submit") {
+      o.submit = false;
+      continue;
+    }
+    if (key == "--no-recovery") {
+      o.recovery = false;
+      continue;
+    }
+    if (i + 1 >= args.size()) return usage("missing value for " + key);
+    const auto& value = args[++i];
+    if (key == "--dir") {
+      o.dir = value;
+    } else if (key == "--clients" && parse_int(value, 1, 4096, v)) {
+      o.clients = static_cast<int>(v);
+    } else if (key == "--seconds" && parse_int(value, 1, 3600, v)) {
+      o.submit_seconds = double(v);
+    } else if (key == "--recovery-jobs" && parse_int(value, 1, 100'000'000, v)) {
+      o.recovery_jobs = static_cast<size_t>(v);
+    } else {
+      return usage("bad option " + key + " " + value);
+    }
+  }
+  troupe::run_store_bench(o, std::cout);
+  return 0;
 }
 
 }  // namespace
@@ -65,6 +163,14 @@ int main(int argc, char** argv) {
     }
     troupe::bench::run_scheduler_bench(o, std::cout);
     return 0;
+  }
+  try {
+    if (command == "engine") return run_engine(args);
+    if (command == "make-model") return make_model(args);
+    if (command == "store") return run_store(args);
+  } catch (const std::exception& e) {
+    std::cerr << "troupe-bench " << command << ": " << e.what() << "\n";
+    return 1;
   }
   return usage("unknown benchmark '" + command + "'");
 }

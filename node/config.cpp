@@ -130,6 +130,10 @@ cluster_config read(const toml::table& root, const std::string& file) {
         r.integer<int64_t>("shutdown_grace_ms", false, 0, 3'600'000).value_or(s.shutdown_grace_ms);
     s.max_prompt_bytes =
         r.integer<uint64_t>("max_prompt_bytes", false, 1, 1ll << 30).value_or(s.max_prompt_bytes);
+    s.checkpoint_tokens =
+        r.integer<uint32_t>("checkpoint_tokens", false, 1, 1 << 20).value_or(s.checkpoint_tokens);
+    s.retention_s =
+        r.integer<int64_t>("retention_s", false, 0, 10ll * 365 * 86400).value_or(s.retention_s);
     r.finish();
   }
 

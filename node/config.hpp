@@ -25,6 +25,8 @@ struct scheduler_section {
   uint32_t finished_retention = 10000;
   int64_t shutdown_grace_ms = 30000;
   uint64_t max_prompt_bytes = 1 << 20;
+  uint32_t checkpoint_tokens = 16;  // a running job's progress is stored every N tokens
+  int64_t retention_s = 86400;      // finished jobs stay in the job store this long
 };
 
 struct node_config {

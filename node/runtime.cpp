@@ -71,6 +71,17 @@ node_runtime::node_runtime(caf::actor_system& sys, runtime_options options)
     scheduler_models.push_back({m.name, tok, m.max_seq_len, m.kv_block_tokens});
   }
 
+  if (options_.durable) {
+    auto dir = self_node->data_dir + "/jobs";
+    try {
+      job_store_options so;
+      so.retention = std::chrono::seconds(cfg.scheduler.retention_s);
+      store_ = job_store::open(dir, so);
+    } catch (const job_store_error& e) {
+      throw std::runtime_error("job store " + dir + ": " + e.what());
+    }
+  }
+
   capacity_ = spawn_capacity(sys_, std::move(capacity_models));
   metrics_ = spawn_metrics(sys_, capacity_);
   scheduler_setup ss;
@@ -82,6 +93,11 @@ node_runtime::node_runtime(caf::actor_system& sys, runtime_options options)
   ss.finished_retention = cfg.scheduler.finished_retention;
   ss.max_prompt_bytes = cfg.scheduler.max_prompt_bytes;
   if (options_.clock) ss.now = options_.clock;
+  ss.checkpoint_tokens = cfg.scheduler.checkpoint_tokens;
+  if (store_) {
+    ss.store = store_;
+    ss.recovered = store_->recover();
+  }
   scheduler_ = spawn_scheduler(sys_, std::move(ss));
 
   for (const auto& l : local) {
@@ -122,6 +138,12 @@ node_runtime::~node_runtime() {
   caf::anon_send_exit(scheduler_, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(metrics_, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(capacity_, caf::exit_reason::user_shutdown);
+  if (store_) {
+    // The scheduler writes to the store until it is gone; close only then.
+    caf::scoped_actor self{sys_};
+    self->wait_for(scheduler_);
+    store_->close();
+  }
 }
 
 status node_runtime::drain(std::chrono::milliseconds grace) {

@@ -18,6 +18,7 @@
 #include "actors/interfaces.hpp"
 #include "gpu/engine.hpp"
 #include "node/config.hpp"
+#include "persistence/job_store.hpp"
 
 namespace troupe {
 
@@ -36,6 +37,9 @@ struct runtime_options {
   engine_factory make_engine;
   tokenizer_factory make_tokenizer;
   std::function<std::chrono::steady_clock::time_point()> clock;  // aging clock; default steady
+  bool durable = true;
+  // On the head: keep jobs in the job store under <data_dir>/jobs (accepted means fsynced; work
+  // survives restarts). Tests of the scheduling core alone turn it off.
 };
 
 class node_runtime {
@@ -60,6 +64,7 @@ class node_runtime {
   caf::actor_system& sys_;
   runtime_options options_;
   std::vector<std::shared_ptr<engine>> engines_;
+  std::shared_ptr<job_store> store_;
   capacity_actor capacity_;
   metrics_actor metrics_;
   scheduler_actor scheduler_;

@@ -44,6 +44,11 @@ capacity_actor::behavior_type capacity(capacity_actor::stateful_pointer<capacity
                        request.job, false, 0};
         if (auto batcher = s.ledger.try_acquire(request))
           return grant{{}, request.job, true, *batcher};
+        if (auto st = s.ledger.could_ever_fit(request); !st.ok()) {
+          s.ledger.withdraw(request.job);
+          return grant{std::move(st), request.job, false, 0};
+        }
+
         s.waiting.insert(request.model);
         return grant{{}, request.job, false, 0};
       },

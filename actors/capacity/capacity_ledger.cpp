@@ -32,6 +32,13 @@ status capacity_ledger::admit(const admit_request& request) {
   auto m = models_.find(request.model);
   if (m == models_.end())
     return make_status(errc::unknown_model, job + ": unknown model '" + request.model + "'");
+  auto& s = m->second;
+  if (request.recovered) {  // accepted before a restart: never turned away now
+    ++s.queued;
+    s.peak_queued = std::max(s.peak_queued, s.queued);
+    jobs_[request.job] = holding{request.model, false, 0, request.kv_blocks};
+    return {};
+  }
   uint32_t largest = 0;
   bool served = false;
   for (const auto& [id, d] : devices_) {
@@ -46,8 +53,8 @@ status capacity_ledger::admit(const admit_request& request) {
                                                   " KV blocks, the largest KV cache of model '" +
                                                   request.model + "' has " +
                                                   std::to_string(largest));
-  auto& s = m->second;
   if (s.active + s.queued >= s.limits.max_active + s.limits.max_queued)
+
     return make_status(errc::queue_full, job + ": queue full for model '" + request.model + "' (" +
                                              std::to_string(s.active) + " active of " +
                                              std::to_string(s.limits.max_active) + ", " +
@@ -95,6 +102,21 @@ std::optional<batcher_id> capacity_ledger::try_acquire(const acquire_request& re
   h->second.batcher = best->capacity.batcher;
   h->second.blocks = request.kv_blocks;
   return best->capacity.batcher;
+}
+
+status capacity_ledger::could_ever_fit(const acquire_request& request) const {
+  uint32_t largest = 0;
+  bool served = false;
+  for (const auto& [id, d] : devices_) {
+    if (d.capacity.model != request.model) continue;
+    served = true;
+    largest = std::max(largest, d.capacity.kv_blocks);
+  }
+  if (!served || request.kv_blocks <= largest) return {};
+  return make_status(errc::prompt_too_long, "job " + std::to_string(request.job) + ": needs " +
+                                                std::to_string(request.kv_blocks) +
+                                                " KV blocks, the largest KV cache of model '" +
+                                                request.model + "' has " + std::to_string(largest));
 }
 
 std::optional<std::string> capacity_ledger::model_of(job_id job) const {

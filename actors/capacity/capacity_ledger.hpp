@@ -32,7 +32,13 @@ class capacity_ledger {
   void withdraw(job_id job);
   // An admitted job leaves before running (cancelled): its waiting slot comes back.
 
+  status could_ever_fit(const acquire_request& request) const;
+  // prompt_too_long when devices serve the model but none has enough KV blocks in total (a job
+  // admitted before a restart, or before devices changed); ok otherwise, also while no device
+  // serves the model yet (one may join).
+
   std::optional<batcher_id> try_acquire(const acquire_request& request);
+
   // Moves an admitted job to active on the device with most free capacity (weighted by speed),
   // if the model has a free permit and some device a free slot and enough blocks.
 

@@ -1,34 +1,26 @@
-// The scheduler's record of one job: its request, where it is in its lifecycle, its output so
-// far, and who is listening.
+// The scheduler's record of one job: the durable part, exactly as the job store keeps it
+// (stored_job: request, lifecycle, output so far), plus what only lives while this scheduler
+// runs (the batcher holding it, its listeners, how much of its output is checkpointed).
 #pragma once
 
-#include <string>
 #include <vector>
 
 #include "actors/interfaces.hpp"
+#include "persistence/job_store.hpp"
 
 namespace troupe {
 
-struct job_record {
-  job_id id = 0;
-  job_spec spec;
-  std::vector<token_id> prompt;
-  uint32_t kv_blocks = 0;
-  int32_t max_new_tokens = 0;  // max_tokens, cut to fit max_seq_len
-  bool length_limited = false;
-  job_state state = job_state::queued;
-  job_timings timings;
-  batcher_id batcher = 0;  // the batcher holding the job; 0 when on no device
-  std::string node;        // where it ran
-  std::string device;
-  std::vector<token_id> generated;
-  std::string text;
-  finish_reason reason = finish_reason::none;
-  status error;
-  std::vector<job_sink_actor> sinks;
+struct job_record : stored_job {
+  batcher_id batcher = 0;             // holding the job; 0 when on no device
+  std::vector<job_sink_actor> sinks;  // streams to notify
+  size_t checkpointed = 0;            // generated tokens already in the store
+  bool terminal_pending = false;      // terminal state being persisted; sinks told after
 
   job_info info(uint32_t queue_position) const;
   job_result result() const;
 };
+
+job_info info_of(const stored_job& job, uint32_t queue_position);
+job_result result_of(const stored_job& job);
 
 }  // namespace troupe

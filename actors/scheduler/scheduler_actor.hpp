@@ -18,6 +18,7 @@
 #include "actors/interfaces.hpp"
 #include "actors/scheduler/submit_validation.hpp"
 #include "gpu/text/tokenizer.hpp"
+#include "persistence/job_store.hpp"
 
 namespace troupe {
 
@@ -38,6 +39,15 @@ struct scheduler_setup {
   uint64_t max_prompt_bytes = 1 << 20;
   std::function<std::chrono::steady_clock::time_point()> now = std::chrono::steady_clock::now;
   // The clock aging is measured with (tests substitute a manual one).
+
+  std::shared_ptr<job_store> store;
+  // Where jobs are made durable. With a store, a submit is answered only once the job is in the
+  // store's fsynced WAL, progress is checkpointed every `checkpoint_tokens`, terminal states are
+  // persisted before sinks hear of them, and queued or running jobs survive a restart. Without
+  // one (tests of the core), jobs live in memory only.
+  recovered_state recovered;  // what store->recover() found: resumed at start
+  uint32_t checkpoint_tokens = 16;
+  std::chrono::milliseconds sweep_interval{60000};  // retention sweep of finished jobs
 };
 
 scheduler_actor spawn_scheduler(caf::actor_system& sys, scheduler_setup setup);

@@ -21,7 +21,12 @@ std::string config(uint16_t rpc, uint16_t actor, const std::string& model_path,
          model_path + "\"\nmax_active = 4\nmax_queued = 16\n" + extra_model;
 }
 
-std::string stories_path() { return source_path("../shared/models/stories260K.gguf"); }
+std::string stories_path() {
+  auto path = find_test_model("stories260K.gguf");
+  EXPECT_FALSE(path.empty())
+      << "stories260K.gguf not found (../shared/models or TROUPE_MODEL_PATH)";
+  return path;
+}
 
 struct result {
   int code;
@@ -64,7 +69,7 @@ TEST(NodeCli, InvalidConfigsNameTheFileTheKeyAndTheProblem) {
       {"[cluster]\nname = \"t\"\nhead = \n", ":3:"},
   };
   for (size_t i = 0; i < cases.size(); ++i) {
-    auto file = dir.file("bad" + std::to_string(i) + ".toml", cases[i].text);
+    auto file = dir.write("bad" + std::to_string(i) + ".toml", cases[i].text);
     auto r = run_node({"--config", file});
     EXPECT_EQ(r.code, 2) << cases[i].expected;
     EXPECT_NE(r.err.find(file), std::string::npos) << r.err;
@@ -74,11 +79,11 @@ TEST(NodeCli, InvalidConfigsNameTheFileTheKeyAndTheProblem) {
 
 TEST(NodeCli, UnknownNodeAndMissingModelExitTwo) {
   temp_dir dir;
-  auto file = dir.file("c.toml", config(7000, 7001, stories_path()));
+  auto file = dir.write("c.toml", config(7000, 7001, stories_path()));
   auto r = run_node({"--config", file, "--node", "ghost"});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("no [[node]] named 'ghost'"), std::string::npos) << r.err;
-  file = dir.file("m.toml", config(7000, 7001, "no-such-model.gguf"));
+  file = dir.write("m.toml", config(7000, 7001, "no-such-model.gguf"));
   r = run_node({"--config", file});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("'no-such-model.gguf': file not found; tried:"), std::string::npos) << r.err;
@@ -86,8 +91,8 @@ TEST(NodeCli, UnknownNodeAndMissingModelExitTwo) {
 
 TEST(NodeCli, ACorruptModelFailsTheStartWithExitOne) {
   temp_dir dir;
-  auto model = dir.file("broken.gguf", "GGUF this is not a model");
-  auto file = dir.file("c.toml", config(free_port(), free_port(), model));
+  auto model = dir.write("broken.gguf", "GGUF this is not a model");
+  auto file = dir.write("c.toml", config(free_port(), free_port(), model));
   auto r = run_node({"--config", file});
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("cannot start"), std::string::npos) << r.err;
@@ -97,7 +102,7 @@ TEST(NodeCli, ACorruptModelFailsTheStartWithExitOne) {
 TEST(NodeCli, SigtermAndSigintStopTheNodeCleanly) {
   for (int sig : {SIGTERM, SIGINT}) {
     temp_dir dir;
-    auto file = dir.file("c.toml", config(free_port(), free_port(), stories_path()));
+    auto file = dir.write("c.toml", config(free_port(), free_port(), stories_path()));
     child_process node({binary_path("troupe-node"), "--config", file, "--data-dir", dir.path()});
     ASSERT_TRUE(node.wait_for_output("ready", 60s)) << node.err();
     node.signal(sig);

@@ -16,9 +16,12 @@ TEST(Batching, ShortJobLeavesBeforeLongOneAndNewJobsJoinMidFlight) {
   test_engine_options slow;
   slow.per_step_delay = std::chrono::milliseconds(2);
   core_harness h(core_config(8, 16, 8), slow);
+  h.set_limits({"test", 0, -1});  // both queued before either runs: they start together
   auto short_job = h.submit(make_job("Short", 5));
   auto long_job = h.submit(make_job("Long", 50));
+  h.set_limits({"test", 8, -1});
   ASSERT_TRUE(h.log().wait_terminals(1));
+
   // The short job finished while the long one is still generating: a newcomer joins it.
   auto newcomer = h.submit(make_job("Newcomer", 5));
   ASSERT_TRUE(h.log().wait_terminals(3));

@@ -42,7 +42,8 @@ struct core_harness::impl {
 };
 
 core_harness::core_harness(const std::string& config_toml, test_engine_options engine,
-                           std::function<std::chrono::steady_clock::time_point()> clock)
+                           std::function<std::chrono::steady_clock::time_point()> clock,
+                           const std::string& data_dir)
     : impl_(std::make_unique<impl>()) {
   auto parsed = parse_config(config_toml, "test.toml");
   if (auto* err = std::get_if<config_error>(&parsed)) throw std::runtime_error(err->message());
@@ -51,6 +52,9 @@ core_harness::core_harness(const std::string& config_toml, test_engine_options e
   opts.config = std::get<cluster_config>(std::move(parsed));
   opts.node = opts.config.cluster.head;
   opts.clock = std::move(clock);
+  opts.durable = !data_dir.empty();
+  for (auto& n : opts.config.nodes)
+    if (!data_dir.empty()) n.data_dir = data_dir;
   opts.make_engine = [this, engine](const model_config& m, const std::string& device) {
     auto o = engine;
     o.model = m.name;

@@ -23,7 +23,10 @@ std::string core_config(int max_active, int max_queued, int max_batch_size,
 class core_harness {
  public:
   explicit core_harness(const std::string& config_toml, test_engine_options engine = {},
-                        std::function<std::chrono::steady_clock::time_point()> clock = {});
+                        std::function<std::chrono::steady_clock::time_point()> clock = {},
+                        const std::string& data_dir = "");
+  // With a `data_dir`, the node keeps its jobs in a job store there (durable mode): a second
+  // harness on the same directory recovers them.
   ~core_harness();
 
   submit_reply submit(job_spec spec);             // the recorder receives the job's events

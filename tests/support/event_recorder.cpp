@@ -17,29 +17,31 @@ void event_log::chunk(const token_chunk& c) {
   cv_.notify_all();
 }
 
-void event_log::done(const job_result& r) {
+void event_log::terminal(job_id job, const std::function<void(job_outcome&)>& record) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto& o = jobs_[r.job];
-    o.done = true;
-    o.result = r;
+    auto& o = jobs_[job];
+    record(o);
     o.terminal_seq = ++seq_;
     if (o.terminals++ == 0) ++terminals_;
   }
   cv_.notify_all();
 }
 
+void event_log::done(const job_result& r) {
+  terminal(r.job, [&](job_outcome& o) {
+    o.done = true;
+    o.result = r;
+  });
+}
+
 void event_log::error(const job_error& e) {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto& o = jobs_[e.job];
+  terminal(e.job, [&](job_outcome& o) {
     o.failed = true;
     o.error = e;
-    o.terminal_seq = ++seq_;
-    if (o.terminals++ == 0) ++terminals_;
-  }
-  cv_.notify_all();
+  });
 }
+
 
 bool event_log::wait_terminals(size_t n, std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mutex_);

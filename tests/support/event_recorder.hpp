@@ -49,7 +49,10 @@ class event_log {
   size_t terminals() const;
 
  private:
+  void terminal(job_id job, const std::function<void(job_outcome&)>& record);
+
   mutable std::mutex mutex_;
+
   std::condition_variable cv_;
   std::map<job_id, job_outcome> jobs_;
   uint64_t seq_ = 0;

@@ -21,13 +21,6 @@ extern char** environ;
 namespace troupe::testing {
 namespace {
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 std::string unique_name(const std::string& prefix) {
   static int counter = 0;
   return (std::filesystem::temp_directory_path() /
@@ -58,7 +51,11 @@ child_process::child_process(std::vector<std::string> argv, std::map<std::string
   cargv.push_back(nullptr);
   for (auto& e : envs) cenv.push_back(e.data());
   cenv.push_back(nullptr);
+  // The output files exist before the child runs, so reading them never races its start.
+  for (const auto* path : {&out_path_, &err_path_})
+    ::close(::open(path->c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600));
   pid_ = ::fork();
+
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
     int out = ::open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -106,8 +103,12 @@ std::optional<int> child_process::wait(std::chrono::milliseconds timeout) {
   return status_;
 }
 
-std::string child_process::out() const { return read_file(out_path_); }
-std::string child_process::err() const { return read_file(err_path_); }
+std::string child_process::out() const {
+  return read_file(out_path_);
+}
+std::string child_process::err() const {
+  return read_file(err_path_);
+}
 
 bool child_process::wait_for_output(const std::string& needle, std::chrono::milliseconds timeout,
                                     bool stderr_too) {
@@ -122,29 +123,7 @@ bool child_process::wait_for_output(const std::string& needle, std::chrono::mill
 }
 
 std::string binary_path(const std::string& name) {
-  const char* dir = std::getenv("TROUPE_BINARY_DIR");
-  return std::string(dir ? dir : "build") + "/bin/" + name;
-}
-
-std::string source_path(const std::string& relative) {
-  const char* dir = std::getenv("TROUPE_SOURCE_DIR");
-  return std::string(dir ? dir : ".") + "/" + relative;
-}
-
-temp_dir::temp_dir() : path_(unique_name("troupe-test-")) {
-  std::filesystem::create_directories(path_);
-}
-
-temp_dir::~temp_dir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
-std::string temp_dir::file(const std::string& name, const std::string& content) const {
-  auto p = path_ + "/" + name;
-  std::filesystem::create_directories(std::filesystem::path(p).parent_path());
-  std::ofstream(p, std::ios::binary) << content;
-  return p;
+  return binary_dir() + "/bin/" + name;
 }
 
 uint16_t free_port() {

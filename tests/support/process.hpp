@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/test_files.hpp"
+
 namespace troupe::testing {
 
 class child_process {
@@ -43,22 +45,7 @@ class child_process {
 };
 
 std::string binary_path(const std::string& name);
-// build/bin/<name>, from the TROUPE_BINARY_DIR environment variable ctest sets.
-
-std::string source_path(const std::string& relative);
-// <repository>/<relative>, from TROUPE_SOURCE_DIR.
-
-class temp_dir {
- public:
-  temp_dir();  // a fresh directory under $TMPDIR
-  ~temp_dir();
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name, const std::string& content) const;
-  // Writes a file in the directory; returns its path.
-
- private:
-  std::string path_;
-};
+// <build>/bin/<name> (see test_files.hpp for where the build is).
 
 uint16_t free_port();
 // A TCP port on 127.0.0.1 that nothing listens on right now.

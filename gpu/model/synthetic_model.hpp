@@ -1,0 +1,46 @@
+// Synthetic Llama models: valid GGUF v3 files of any shape with random weights, for tests and
+// benchmarks of shapes no small real model has.
+//
+// The weights come from a fixed-seed generator, so the same options always give the same file.
+// They are scaled to keep activations in a sane range through any number of layers: norm weights
+// near 1, every other matrix ~ N(0, 1/in). The file carries a tokenizer: a generated
+// SentencePiece-style vocabulary of --vocab N tokens, or a real byte-level BPE vocabulary
+// (vocab, merges, added tokens) from a Hugging Face tokenizer.json.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "gpu/model/tensor_types.hpp"
+
+namespace troupe {
+
+struct synthetic_model_options {
+  int32_t layers = 2;
+  int32_t dim = 64;
+  int32_t heads = 4;
+  int32_t kv_heads = 4;
+  int32_t ffn = 192;
+  int32_t vocab = 512;     // generated SentencePiece vocabulary size (when vocab_from is empty)
+  std::string vocab_from;  // path of a tokenizer.json to take a BPE vocabulary from
+  ggml_type type = ggml_type::f32;  // type of the 2-D weights: f32, f16, q8_0 or q4_0
+  int32_t context_length = 2048;
+  float rope_base = 10000.0f;
+  uint64_t seed = 1;
+  std::string name = "synthetic";
+};
+
+void write_synthetic_model(const synthetic_model_options& options, const std::string& path);
+// Throws std::invalid_argument for inconsistent options (dim not a multiple of heads, rows not a
+// multiple of 32 for quantized types, ...) and std::runtime_error for I/O problems.
+
+synthetic_model_options parse_synthetic_model_args(const std::vector<std::string>& args);
+// --layers L --dim D --heads H --kv-heads K --ffn F (--vocab N | --vocab-from tokenizer.json)
+// --type f32|f16|q8_0|q4_0 [--context N] [--seed S] [--name NAME]; unspecified options keep their
+// defaults. Throws std::invalid_argument naming the bad argument.
+
+const char* synthetic_model_usage();
+// One line per option, for a CLI's --help.
+
+}  // namespace troupe

@@ -1,0 +1,204 @@
+#include "gpu/text/bpe_tokenizer.hpp"
+
+#include <queue>
+#include <stdexcept>
+
+#include "gpu/text/unicode_class.hpp"
+
+namespace troupe {
+
+namespace {
+
+// GPT-2's byte-to-character table: printable Latin-1 bytes stand for themselves, the others
+// (controls, space, DEL, NBSP, soft hyphen) for U+0100 onwards, in byte order.
+std::array<char32_t, 256> make_byte_table() {
+  std::array<char32_t, 256> t{};
+  char32_t next = 256;
+  for (int b = 0; b < 256; ++b) {
+    const bool printable = (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174);
+    t[static_cast<size_t>(b)] = printable ? static_cast<char32_t>(b) : next++;
+  }
+  return t;
+}
+
+const std::array<char32_t, 256>& byte_table() {
+  static const std::array<char32_t, 256> t = make_byte_table();
+  return t;
+}
+
+// The inverse: -1 for characters that stand for no byte.
+int char_to_byte(char32_t c) {
+  static const std::array<int, 324> inverse = [] {
+    std::array<int, 324> inv{};
+    inv.fill(-1);
+    for (int b = 0; b < 256; ++b) inv[byte_table()[static_cast<size_t>(b)]] = b;
+    return inv;
+  }();
+  return c < inverse.size() ? inverse[c] : -1;
+}
+
+struct symbol {
+  size_t start;
+  size_t n;  // 0 once merged into its left neighbour
+  int prev, next;
+};
+
+struct bigram {
+  int32_t rank;
+  int left, right;
+  size_t size;
+};
+
+struct bigram_order {
+  bool operator()(const bigram& a, const bigram& b) const {
+    // Lowest rank first; on equal ranks the leftmost pair.
+    return a.rank > b.rank || (a.rank == b.rank && a.left > b.left);
+  }
+};
+
+}  // namespace
+
+bpe_tokenizer::bpe_tokenizer(vocab_data vocab) : v_(validated(std::move(vocab))), special_(v_) {
+  const auto pre = pre_tokenizer_from_name(v_.pre);
+  if (!pre) throw std::invalid_argument("unknown BPE pre-tokenizer '" + v_.pre + "'");
+  pre_ = *pre;
+  ignore_merges_ = pre_ == pre_tokenizer_kind::llama3;
+  ids_.reserve(v_.tokens.size());
+  for (size_t i = 0; i < v_.tokens.size(); ++i) ids_[v_.tokens[i]] = static_cast<token_id>(i);
+  ranks_.reserve(v_.merges.size());
+  for (size_t i = 0; i < v_.merges.size(); ++i) {
+    const std::string& m = v_.merges[i];
+    const size_t sp = m.find(' ', 1);
+    if (sp == std::string::npos || sp + 1 >= m.size()) {
+      throw std::invalid_argument("malformed BPE merge #" + std::to_string(i) + ": '" + m + "'");
+    }
+    ranks_.emplace(m, static_cast<int32_t>(i));  // the first of duplicate merges wins
+  }
+  for (int b = 0; b < 256; ++b) {
+    unicode::append_utf8(byte_chars_[static_cast<size_t>(b)], byte_table()[static_cast<size_t>(b)]);
+  }
+  pieces_.resize(v_.tokens.size());
+  for (size_t i = 0; i < v_.tokens.size(); ++i) {
+    const std::string& t = v_.tokens[i];
+    switch (v_.kind(static_cast<token_id>(i))) {
+      case token_kind::normal:
+      case token_kind::undefined:
+      case token_kind::byte:
+        for (size_t k = 0; k < t.size();) {
+          const unicode::decoded d = unicode::decode_utf8(t, k);
+          const int b = d.valid ? char_to_byte(d.cp) : -1;
+          if (b >= 0) {
+            pieces_[i].push_back(static_cast<char>(b));
+          } else {
+            pieces_[i].append(t, k, d.len);  // not a stand-in: keep the text as it is
+          }
+          k += d.len;
+        }
+        break;
+      case token_kind::user_defined:
+        pieces_[i] = t;
+        break;
+      case token_kind::unknown:
+      case token_kind::control:
+      case token_kind::unused:
+        break;
+    }
+  }
+  eog_ = end_of_generation_flags(v_);
+}
+
+token_id bpe_tokenizer::find(std::string_view text) const {
+  auto it = ids_.find(text);
+  return it == ids_.end() ? -1 : it->second;
+}
+
+int32_t bpe_tokenizer::rank(std::string_view left, std::string_view right) const {
+  std::string key;
+  key.reserve(left.size() + 1 + right.size());
+  key.append(left).push_back(' ');
+  key.append(right);
+  auto it = ranks_.find(key);
+  return it == ranks_.end() ? -1 : it->second;
+}
+
+std::vector<token_id> bpe_tokenizer::encode(std::string_view text, bool add_bos) const {
+  std::vector<token_id> out;
+  if (add_bos && v_.add_bos && v_.bos >= 0) out.push_back(v_.bos);
+  for (const auto& f : special_.split(text)) {
+    if (f.id >= 0) {
+      out.push_back(f.id);
+      continue;
+    }
+    for (std::string_view word : pre_tokenize(pre_, f.text)) encode_word(word, out);
+  }
+  return out;
+}
+
+void bpe_tokenizer::encode_word(std::string_view word, std::vector<token_id>& out) const {
+  std::string m;  // the word in stand-in characters
+  for (char c : word) m.append(byte_chars_[static_cast<unsigned char>(c)]);
+  if (ignore_merges_) {
+    if (token_id id = find(m); id >= 0) {
+      out.push_back(id);
+      return;
+    }
+  }
+  std::vector<symbol> syms;
+  for (size_t i = 0; i < m.size();) {
+    const size_t len = unicode::decode_utf8(m, i).len;
+    const int idx = static_cast<int>(syms.size());
+    syms.push_back({i, len, idx - 1, i + len < m.size() ? idx + 1 : -1});
+    i += len;
+  }
+  const std::string_view text(m);
+  std::priority_queue<bigram, std::vector<bigram>, bigram_order> queue;
+  auto try_add = [&](int left, int right) {
+    if (left < 0 || right < 0) return;
+    const int32_t r = rank(text.substr(syms[left].start, syms[left].n),
+                           text.substr(syms[right].start, syms[right].n));
+    if (r >= 0) queue.push({r, left, right, syms[left].n + syms[right].n});
+  };
+  for (int i = 1; i < static_cast<int>(syms.size()); ++i) try_add(i - 1, i);
+  while (!queue.empty()) {
+    const bigram b = queue.top();
+    queue.pop();
+    symbol& l = syms[b.left];
+    symbol& r = syms[b.right];
+    if (l.n == 0 || r.n == 0 || l.n + r.n != b.size) continue;  // outdated by another merge
+    l.n += r.n;
+    r.n = 0;
+    l.next = r.next;
+    if (r.next >= 0) syms[r.next].prev = b.left;
+    try_add(l.prev, b.left);
+    try_add(b.left, l.next);
+  }
+  for (int i = syms.empty() ? -1 : 0; i != -1; i = syms[i].next) {
+    const std::string_view piece = text.substr(syms[i].start, syms[i].n);
+    if (token_id id = find(piece); id >= 0) {
+      out.push_back(id);
+      continue;
+    }
+    // Not a token (a vocabulary without all byte characters): each character alone, else UNK.
+    for (size_t k = 0; k < piece.size();) {
+      const size_t len = unicode::decode_utf8(piece, k).len;
+      const token_id id = find(piece.substr(k, len));
+      if (id >= 0) {
+        out.push_back(id);
+      } else if (v_.unk >= 0) {
+        out.push_back(v_.unk);
+      }
+      k += len;
+    }
+  }
+}
+
+std::string bpe_tokenizer::token_bytes(token_id id, token_id /*previous*/) const {
+  if (id < 0 || id >= vocab_size()) return {};
+  return pieces_[static_cast<size_t>(id)];
+}
+
+bool bpe_tokenizer::is_end_of_generation(token_id id) const {
+  return id >= 0 && id < vocab_size() && eog_[static_cast<size_t>(id)];
+}
+
+}  // namespace troupe

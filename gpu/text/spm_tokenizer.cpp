@@ -1,0 +1,184 @@
+#include "gpu/text/spm_tokenizer.hpp"
+
+#include <cstdio>
+#include <queue>
+
+#include "gpu/text/unicode_class.hpp"
+
+namespace troupe {
+
+namespace {
+
+constexpr std::string_view space_mark = "\xE2\x96\x81";  // U+2581 LOWER ONE EIGHTH BLOCK
+
+std::string replace_all(std::string_view s, std::string_view from, std::string_view to) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    if (s.compare(i, from.size(), from) == 0) {
+      out.append(to);
+      i += from.size();
+    } else {
+      out.push_back(s[i++]);
+    }
+  }
+  return out;
+}
+
+// "<0x41>" -> 0x41; -1 when `t` is not a byte token's text.
+int parse_byte_token(std::string_view t) {
+  if (t.size() != 6 || t.substr(0, 3) != "<0x" || t[5] != '>') return -1;
+  int v = 0;
+  for (char c : t.substr(3, 2)) {
+    v *= 16;
+    if (c >= '0' && c <= '9') {
+      v += c - '0';
+    } else if (c >= 'A' && c <= 'F') {
+      v += c - 'A' + 10;
+    } else if (c >= 'a' && c <= 'f') {
+      v += c - 'a' + 10;
+    } else {
+      return -1;
+    }
+  }
+  return v;
+}
+
+struct symbol {
+  size_t start;  // byte offset in the text
+  size_t n;      // bytes; 0 once merged into its left neighbour
+  int prev, next;
+};
+
+struct bigram {
+  float score;
+  int left, right;
+  size_t size;
+};
+
+struct bigram_order {
+  bool operator()(const bigram& a, const bigram& b) const {
+    // Highest score first; on equal scores the leftmost pair.
+    return a.score < b.score || (a.score == b.score && a.left > b.left);
+  }
+};
+
+}  // namespace
+
+spm_tokenizer::spm_tokenizer(vocab_data vocab) : v_(validated(std::move(vocab))), special_(v_) {
+  ids_.reserve(v_.tokens.size());
+  for (size_t i = 0; i < v_.tokens.size(); ++i) ids_[v_.tokens[i]] = static_cast<token_id>(i);
+  byte_tokens_.fill(v_.unk);
+  for (int b = 0; b < 256; ++b) {
+    char name[8];
+    std::snprintf(name, sizeof name, "<0x%02X>", b);
+    if (token_id id = find(name); id >= 0) byte_tokens_[static_cast<size_t>(b)] = id;
+  }
+  pieces_.resize(v_.tokens.size());
+  for (size_t i = 0; i < v_.tokens.size(); ++i) {
+    const std::string& t = v_.tokens[i];
+    switch (v_.kind(static_cast<token_id>(i))) {
+      case token_kind::normal:
+      case token_kind::undefined:
+        pieces_[i] = replace_all(t, space_mark, " ");
+        break;
+      case token_kind::byte: {
+        const int b = parse_byte_token(t);
+        pieces_[i] = b >= 0 ? std::string(1, static_cast<char>(b)) : t;
+        break;
+      }
+      case token_kind::user_defined:
+        pieces_[i] = t;
+        break;
+      case token_kind::unknown:
+        pieces_[i] = "\xE2\x96\x85";  // U+2585, as llama.cpp prints unknown tokens
+        break;
+      case token_kind::control:
+      case token_kind::unused:
+        break;
+    }
+  }
+  eog_ = end_of_generation_flags(v_);
+}
+
+token_id spm_tokenizer::find(std::string_view text) const {
+  auto it = ids_.find(text);
+  return it == ids_.end() ? -1 : it->second;
+}
+
+std::vector<token_id> spm_tokenizer::encode(std::string_view text, bool add_bos) const {
+  std::vector<token_id> out;
+  if (add_bos && v_.add_bos && v_.bos >= 0) out.push_back(v_.bos);
+  bool after_special = true;  // the start of the text counts as following a special token
+  for (const auto& f : special_.split(text)) {
+    if (f.id >= 0) {
+      out.push_back(f.id);
+      after_special = true;
+      continue;
+    }
+    std::string s;
+    if (v_.add_space_prefix && after_special) s.push_back(' ');
+    s.append(f.text);
+    encode_text(replace_all(s, " ", space_mark), out);
+    after_special = false;
+  }
+  return out;
+}
+
+void spm_tokenizer::encode_text(std::string_view text, std::vector<token_id>& out) const {
+  std::vector<symbol> syms;
+  for (size_t i = 0; i < text.size();) {
+    const size_t len = unicode::decode_utf8(text, i).len;
+    const int idx = static_cast<int>(syms.size());
+    syms.push_back({i, len, idx - 1, i + len < text.size() ? idx + 1 : -1});
+    i += len;
+  }
+  std::priority_queue<bigram, std::vector<bigram>, bigram_order> queue;
+  auto try_add = [&](int left, int right) {
+    if (left < 0 || right < 0) return;
+    const std::string_view merged = text.substr(syms[left].start, syms[left].n + syms[right].n);
+    const token_id id = find(merged);
+    if (id < 0) return;
+    const float score = v_.scores.empty() ? 0.0f : v_.scores[static_cast<size_t>(id)];
+    queue.push({score, left, right, merged.size()});
+  };
+  for (int i = 1; i < static_cast<int>(syms.size()); ++i) try_add(i - 1, i);
+  while (!queue.empty()) {
+    const bigram b = queue.top();
+    queue.pop();
+    symbol& l = syms[b.left];
+    symbol& r = syms[b.right];
+    if (l.n == 0 || r.n == 0 || l.n + r.n != b.size) continue;  // outdated by another merge
+    l.n += r.n;
+    r.n = 0;
+    l.next = r.next;
+    if (r.next >= 0) syms[r.next].prev = b.left;
+    try_add(l.prev, b.left);
+    try_add(b.left, l.next);
+  }
+  for (int i = syms.empty() ? -1 : 0; i != -1; i = syms[i].next) {
+    const std::string_view piece = text.substr(syms[i].start, syms[i].n);
+    if (token_id id = find(piece); id >= 0) {
+      out.push_back(id);
+      continue;
+    }
+    // Merged symbols are always tokens; a single character that is not gets spelled in bytes.
+    for (char c : piece) {
+      const token_id id = byte_tokens_[static_cast<unsigned char>(c)];
+      if (id >= 0) out.push_back(id);
+    }
+  }
+}
+
+std::string spm_tokenizer::token_bytes(token_id id, token_id previous) const {
+  if (id < 0 || id >= vocab_size()) return {};
+  const std::string& p = pieces_[static_cast<size_t>(id)];
+  if (previous == v_.bos && v_.bos >= 0 && !p.empty() && p[0] == ' ') return p.substr(1);
+  return p;
+}
+
+bool spm_tokenizer::is_end_of_generation(token_id id) const {
+  return id >= 0 && id < vocab_size() && eog_[static_cast<size_t>(id)];
+}
+
+}  // namespace troupe

@@ -1,0 +1,33 @@
+// Engine throughput measurement for `troupe-bench engine`: prefill and decode tokens per second
+// at several batch sizes, the weight bytes streamed per second during decode, and the device's
+// copy bandwidth as the yardstick. One JSON object per line:
+//   {"bench":"bandwidth","device":"...","gb_s":...}
+//   {"bench":"engine","batch":B,"prompt_tokens":P,"gen_tokens":G,"prefill_tok_s":...,
+//    "decode_tok_s":...,"weight_gb_s":...,"bandwidth_fraction":...}
+// weight_gb_s = device weight bytes x decode steps / decode seconds (every decode step reads the
+// weights once); bandwidth_fraction = weight_gb_s / the copy kernel's read bandwidth.
+#pragma once
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace troupe {
+
+struct engine_bench_options {
+  std::string model_path;
+  std::string device = "0";
+  std::vector<uint32_t> batches = {1, 4, 16};
+  uint32_t prompt_tokens = 32;
+  uint32_t gen_tokens = 16;
+  uint64_t bandwidth_bytes = 256ull << 20;  // buffer size of the copy-bandwidth probe
+};
+
+void run_engine_bench(const engine_bench_options& options, std::ostream& out);
+// Throws std::runtime_error when the engine cannot be opened.
+
+double measure_copy_bandwidth(const std::string& device, uint64_t bytes = 256ull << 20);
+// Read bandwidth of the copy kernel in GB/s (bytes read per second; as many are written).
+
+}  // namespace troupe

@@ -1,0 +1,97 @@
+#version 450
+// RoPE and KV write for every token of a step, after the QKV projection.
+//
+// Row t of QKV holds [q heads | k heads | v heads]. Queries are rotated in place; keys are rotated
+// and, with the values, written to the token's slot of the paged KV cache: block
+// table[meta.table_base + pos / BLOCK_TOKENS], slot pos % BLOCK_TOKENS, laid out per block as
+// [kv_head][slot][head_dim]. Rotation angles come from a host-computed table of (cos, sin) per
+// position and frequency (computed in double precision once at load), so they match the CPU
+// reference exactly whatever the device's sin/cos precision.
+// Layout 0 (adjacent): pairs (x[2i], x[2i+1]); layout 1 (NEOX): pairs (x[i], x[i + rope_dim/2]);
+// dimensions at or past rope_dim stay unrotated. One workgroup per token.
+#include "common.glsl"
+
+layout(push_constant) uniform push_t {
+  float_out qkv;   // [T][qkv_stride]
+  float_out kc;    // this layer's key blocks
+  float_out vc;    // this layer's value blocks
+  uint_in meta;    // [T][2]: position, offset of the sequence's block table in `table`
+  uint_in table;   // block ids
+  vec4_in rope;    // [max_pos][rope_dim/2] (cos, sin) as vec2 pairs, two per vec4
+  uint T;
+  uint n_head;
+  uint n_kv;
+  uint head_dim;
+  uint rope_dim;
+  uint layout_neox;
+  uint block_tokens;
+  uint qkv_stride;
+} pc;
+
+vec2 angle(uint pos, uint i) {
+  const uint idx = pos * (pc.rope_dim / 2u) + i;
+  const vec4 v = pc.rope.v[idx >> 1];
+  return (idx & 1u) != 0u ? v.zw : v.xy;
+}
+
+// Element indices (within a head) of rotation pair i; false when the pair is not rotated.
+bool pair_of(uint i, out uint a, out uint b) {
+  const uint half_rot = pc.rope_dim / 2u;
+  const bool rotated = i < half_rot;
+  if (pc.layout_neox != 0u) {
+    a = rotated ? i : pc.rope_dim + 2u * (i - half_rot);
+    b = rotated ? i + half_rot : a + 1u;
+  } else {
+    a = 2u * i;
+    b = a + 1u;
+  }
+  return rotated && b < pc.head_dim;
+}
+
+void main() {
+  const uint t = flat_group();
+  if (t >= pc.T) return;
+  const uint pos = pc.meta.v[2u * t];
+  const uint table_base = pc.meta.v[2u * t + 1u];
+  const uint row = t * pc.qkv_stride;
+  const uint half_dim = pc.head_dim / 2u;
+  const uint lane = gl_SubgroupInvocationID;
+  const uint block = pc.table.v[table_base + pos / pc.block_tokens];
+  const uint slot = pos % pc.block_tokens;
+
+  // Query pairs rotate in place; key pairs are rotated into the cache; values are copied. Each
+  // lane touches only its own elements, so no lane waits for another.
+  const uint q_pairs = pc.n_head * half_dim;
+  const uint pairs = q_pairs + pc.n_kv * half_dim;
+  for (uint p = lane; p < pairs; p += gl_SubgroupSize) {
+    const bool is_q = p < q_pairs;
+    const uint pp = is_q ? p : p - q_pairs;
+    const uint head = pp / half_dim;
+    uint a, b;
+    const bool rotated = pair_of(pp % half_dim, a, b);
+    const uint src = row + (is_q ? 0u : q_pairs * 2u) + head * pc.head_dim;
+    const float x0 = pc.qkv.v[src + a];
+    const float x1 = pc.qkv.v[src + b];
+    float y0 = x0, y1 = x1;
+    if (rotated) {
+      const vec2 cs = angle(pos, pp % half_dim);
+      y0 = x0 * cs.x - x1 * cs.y;
+      y1 = x0 * cs.y + x1 * cs.x;
+    }
+    if (is_q) {
+      pc.qkv.v[src + a] = y0;
+      pc.qkv.v[src + b] = y1;
+    } else {
+      const uint dst = ((block * pc.n_kv + head) * pc.block_tokens + slot) * pc.head_dim;
+      pc.kc.v[dst + a] = y0;
+      pc.kc.v[dst + b] = y1;
+    }
+  }
+  const uint kv_dim = pc.n_kv * pc.head_dim;
+  const uint v_row = row + (pc.n_head + pc.n_kv) * pc.head_dim;
+  for (uint e = lane; e < kv_dim; e += gl_SubgroupSize) {
+    const uint kvh = e / pc.head_dim;
+    const uint dst = ((block * pc.n_kv + kvh) * pc.block_tokens + slot) * pc.head_dim;
+    pc.vc.v[dst + e % pc.head_dim] = pc.qkv.v[v_row + e];
+  }
+}

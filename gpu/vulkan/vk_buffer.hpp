@@ -1,0 +1,59 @@
+// Device buffers addressed by shaders through buffer device addresses (no descriptor sets, so no
+// binding is ever limited by maxStorageBufferRange: a kernel receives 64-bit addresses in its push
+// constants).
+//
+// `device` buffers prefer device-local memory (on unified-memory devices such as lavapipe that
+// memory is also host-visible and gets mapped, so uploads skip the staging copy); `host` buffers
+// are host-visible, coherent and mapped, for per-step inputs, read-back and staging.
+#pragma once
+
+#include <vulkan/vulkan.h>
+
+#include <cstdint>
+#include <string>
+
+#include "gpu/vulkan/vk_context.hpp"
+
+namespace troupe::vk {
+
+enum class memory_kind { device, host };
+
+class buffer {
+ public:
+  buffer() = default;
+  buffer(context& ctx, uint64_t size, memory_kind kind, const std::string& what);
+  // Throws vulkan_error naming `what` when the size exceeds the device's limits or allocation
+  // fails.
+  ~buffer();
+  buffer(buffer&& other) noexcept;
+  buffer& operator=(buffer&& other) noexcept;
+  buffer(const buffer&) = delete;
+  buffer& operator=(const buffer&) = delete;
+
+  VkBuffer handle() const { return buffer_; }
+  VkDeviceAddress address() const { return address_; }
+  uint64_t size() const { return size_; }
+  void* mapped() const { return mapped_; }  // nullptr unless host-visible
+  bool device_local() const { return device_local_; }
+  explicit operator bool() const { return buffer_ != VK_NULL_HANDLE; }
+
+  void upload(uint64_t offset, const void* data, uint64_t bytes);
+  // Copies host data in: memcpy when mapped, else through a staging buffer and a queue copy.
+  void download(uint64_t offset, void* data, uint64_t bytes);
+  // Copies device data out (same two paths).
+  void fill_zero();
+
+ private:
+  void reset();
+
+  context* ctx_ = nullptr;
+  VkBuffer buffer_ = VK_NULL_HANDLE;
+  VkDeviceMemory memory_ = VK_NULL_HANDLE;
+  VkDeviceAddress address_ = 0;
+  uint64_t size_ = 0;
+  uint64_t alloc_size_ = 0;
+  void* mapped_ = nullptr;
+  bool device_local_ = false;
+};
+
+}  // namespace troupe::vk
