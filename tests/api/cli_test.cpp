@@ -3,8 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
-#include <cstdlib>
-#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "tests/api/api_harness.hpp"
@@ -22,17 +20,8 @@ struct cli_run {
   std::string err;
 };
 
-// build/bin/troupe. TROUPE_BINARY_DIR does not reach tests run by ctest (troupe_add_test's
-// ENVIRONMENT list loses its second entry in gtest_discover_tests), so without it the path is
-// found from this executable: build/tests/api_test.
-std::string troupe_binary() {
-  if (std::getenv("TROUPE_BINARY_DIR")) return binary_path("troupe");
-  auto exe = std::filesystem::read_symlink("/proc/self/exe");
-  return (exe.parent_path().parent_path() / "bin" / "troupe").string();
-}
-
 std::vector<std::string> argv_of(std::vector<std::string> args) {
-  args.insert(args.begin(), troupe_binary());
+  args.insert(args.begin(), binary_path("troupe"));
   return args;
 }
 

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tests/support/test_files.hpp"
+
 namespace troupe::cli {
 namespace {
 
@@ -21,8 +23,7 @@ TEST(Address, Validity) {
 }
 
 TEST(Address, HeadOfTheRepositoryConfig) {
-  const char* src = std::getenv("TROUPE_SOURCE_DIR");
-  std::string path = std::string(src ? src : ".") + "/cluster-configs/local.toml";
+  auto path = testing::source_dir() + "/cluster-configs/local.toml";
   auto found = head_address_from_config(path);
   ASSERT_TRUE(found.address) << found.problem;
   EXPECT_EQ(*found.address, "127.0.0.1:7433");
