@@ -20,6 +20,7 @@
 #include <variant>
 
 #include "actors/type_registry.hpp"
+#include "node/api/api_server.hpp"
 #include "node/config.hpp"
 #include "node/model_path.hpp"
 #include "node/product_engine.hpp"
@@ -133,14 +134,32 @@ int main(int argc, char** argv) {
     std::cerr << "troupe-node: node '" << opts.node << "' cannot start: " << e.what() << "\n";
     return 1;
   }
+  // The client API (on the head): up once the runtime serves; on SIGTERM it stops taking jobs but
+  // keeps streaming while the node drains, and closes after the drain.
+  std::optional<api_server> api;
+  if (opts.node == config.cluster.head) {
+    api_server_options ao;
+    ao.bind_address = self->host + ":" + std::to_string(self->rpc_port);
+    ao.api_key = config.cluster.api_key;
+    ao.max_prompt_bytes = config.scheduler.max_prompt_bytes;
+    try {
+      api.emplace(sys, api_targets{runtime->scheduler(), runtime->capacity(), runtime->metrics()},
+                  std::move(ao));
+    } catch (const std::exception& e) {
+      std::cerr << "troupe-node: client API: " << e.what() << "\n";
+      return 1;
+    }
+  }
   spdlog::info("node '{}' of cluster '{}' ready", opts.node, config.cluster.name);
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
   spdlog::info("{}: stopping admission, draining (grace {} ms)", strsignal(sig),
                config.scheduler.shutdown_grace_ms);
+  if (api) api->begin_shutdown();
   auto st = runtime->drain(std::chrono::milliseconds(config.scheduler.shutdown_grace_ms));
   spdlog::info("{}", st.message);
+  if (api) api->stop();
   runtime.reset();
   spdlog::info("node '{}' stopped", opts.node);
   return 0;

@@ -84,6 +84,12 @@ const scheduler_actor& core_harness::scheduler() const {
 const std::vector<batcher_actor>& core_harness::batchers() const {
   return impl_->runtime->batchers();
 }
+const capacity_actor& core_harness::capacity() const {
+  return impl_->runtime->capacity();
+}
+const metrics_actor& core_harness::metrics() const {
+  return impl_->runtime->metrics();
+}
 
 namespace {
 

@@ -47,6 +47,8 @@ class core_harness {
   const std::vector<batcher_actor>& batchers() const;
   std::vector<node_status> nodes();
   status leave(const std::string& node, std::chrono::milliseconds grace);
+  const capacity_actor& capacity() const;
+  const metrics_actor& metrics() const;
 
  private:
   struct impl;
