@@ -40,6 +40,8 @@ struct node_config {
   std::string data_dir;
   std::vector<std::string> devices;  // Vulkan device indices ("0") or name fragments ("llvmpipe")
   std::vector<std::string> models;
+  uint32_t max_batch_size = 0;  // overrides the models' max_batch_size on this node (0: keep)
+  uint64_t kv_memory_mb = 0;    // overrides the models' kv_memory_mb on this node (0: keep)
 };
 
 struct model_config {

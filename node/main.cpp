@@ -7,14 +7,15 @@
 // (a model that does not load, a device that cannot be used), 2 for a usage or config error.
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/io/middleman.hpp>
 
+#include <pthread.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 #include <csignal>
 #include <cstring>
 #include <iostream>
 #include <optional>
-#include <pthread.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include <string>
 #include <variant>
@@ -65,11 +66,16 @@ options parse_args(int argc, char** argv) {
     } else {
       fail(2, "missing value for " + a + "\n" + usage_text);
     }
-    if (a == "--config") o.config = value;
-    else if (a == "--node") o.node = value;
-    else if (a == "--data-dir") o.data_dir = value;
-    else if (a == "--log-level") o.log_level = value;
-    else fail(2, "unknown option " + a + "\n" + usage_text);
+    if (a == "--config")
+      o.config = value;
+    else if (a == "--node")
+      o.node = value;
+    else if (a == "--data-dir")
+      o.data_dir = value;
+    else if (a == "--log-level")
+      o.log_level = value;
+    else
+      fail(2, "unknown option " + a + "\n" + usage_text);
   }
   if (o.config.empty()) fail(2, std::string("--config is required\n") + usage_text);
   return o;
@@ -105,8 +111,8 @@ int main(int argc, char** argv) {
     if (r.path.empty()) {
       std::string where;
       for (const auto& s : r.searched) where += "\n  " + s;
-      fail(2, config.file + ": model '" + m.name + "' path '" + m.path + "': file not found; tried:" +
-                  where);
+      fail(2, config.file + ": model '" + m.name + "' path '" + m.path +
+                  "': file not found; tried:" + where);
     }
     m.path = r.path;
   }
@@ -120,6 +126,7 @@ int main(int argc, char** argv) {
 
   caf::actor_system_config cfg;
   register_message_types(cfg);
+  cfg.load<caf::io::middleman>();  // nodes talk through CAF's middleman
   caf::actor_system sys{cfg};
   std::optional<node_runtime> runtime;
   try {
@@ -154,7 +161,9 @@ int main(int argc, char** argv) {
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
-  spdlog::info("{}: stopping admission, draining (grace {} ms)", strsignal(sig),
+  spdlog::info("{}: {} (grace {} ms)", strsignal(sig),
+               runtime->is_head() ? "stopping admission, draining"
+                                  : "handing this node's work back to the head",
                config.scheduler.shutdown_grace_ms);
   if (api) api->begin_shutdown();
   auto st = runtime->drain(std::chrono::milliseconds(config.scheduler.shutdown_grace_ms));

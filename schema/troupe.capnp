@@ -133,6 +133,35 @@ struct DeviceInfo {
   kvBlocksUsed @6 :UInt32;
 }
 
+enum NodeState {
+  up @0;
+  draining @1;  # leaving: takes no new jobs, finishes or hands back what it has
+  down @2;      # lost: missed heartbeats or disconnected; its jobs moved to other nodes
+}
+
+struct NodeDevice {
+  batcher @0 :UInt32;          # the scheduler's id for this (device, model) pair
+  model @1 :Text;
+  name @2 :Text;               # the Vulkan device, e.g. "NVIDIA H100 80GB HBM3"
+  type @3 :Text;               # discrete, integrated, virtual, cpu, other
+  memoryTotal @4 :UInt64;      # bytes
+  memoryAvailable @5 :UInt64;  # bytes free after weights and KV cache
+  slots @6 :UInt32;            # max_batch_size
+  kvBlocks @7 :UInt32;
+  speed @8 :Float64;           # measured single-sequence decode tokens/s: the routing weight
+  draining @9 :Bool;
+  sequences @10 :UInt32;       # running now
+  generatedTokens @11 :UInt64; # since the device joined
+  tokensPerS @12 :Float64;     # generated tokens per second, recently
+}
+
+struct NodeInfo {
+  name @0 :Text;
+  state @1 :NodeState;
+  lastSeenUs @2 :Int64;        # last heartbeat answered (wall clock, microseconds)
+  devices @3 :List(NodeDevice);
+}
+
 struct Limits {
   model @0 :Text;
   maxActive @1 :Int32;
@@ -193,6 +222,10 @@ interface Session {
   setLimits @9 (model :Text, maxActive :Int32, maxQueued :Int32) -> (status :Status, limits :Limits);
   # Changes a model's admission limits at run time; -1 keeps a value. maxActive 1..1000000,
   # maxQueued 0..100000000. Answers the limits now in force.
+
+  nodes @10 () -> (status :Status, nodes :List(NodeInfo));
+  # Every node of the cluster with its devices, state, load and throughput; nodes that were lost
+  # are listed as down.
 }
 
 interface Troupe {

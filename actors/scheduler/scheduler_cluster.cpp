@@ -46,7 +46,6 @@ void batcher_lost(scheduler_ptr self, batcher_id id, const std::string& why) {
   auto b = s.batchers.find(id);
   if (b == s.batchers.end()) return;
   auto node = b->second.registration.node;
-  spdlog::warn("batcher {} on node {} lost ({}): resuming its jobs elsewhere", id, node, why);
   s.batchers.erase(b);
   s.lost_nodes[node] = wall_us();
   for (const auto& [other, e] : s.batchers)
@@ -70,6 +69,8 @@ void batcher_lost(scheduler_ptr self, batcher_id id, const std::string& why) {
     s.models.at(r.spec.model).queue.push_front(jid, r.spec.prio, s.setup.now() - age);
     models.push_back(r.spec.model);
   }
+  spdlog::warn("batcher {} on node {} lost ({}): {} running job(s) resume elsewhere", id, node, why,
+               models.size());
   for (const auto& m : models) dispatch(self, m);
   check_leaving(self);
 }

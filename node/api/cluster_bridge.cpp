@@ -143,6 +143,18 @@ void cluster_bridge::stats(reply_fn<outcome<std::string>> done) const {
       stats_atom::value);
 }
 
+void cluster_bridge::nodes(reply_fn<outcome<std::vector<node_status>>> done) const {
+  ask<std::vector<node_status>>(
+      sys_, timeout_, targets_.scheduler,
+      [done](std::vector<node_status> n) {
+        done({status{}, std::move(n)});
+      },
+      [done](const caf::error& e) {
+        done({transport_error("nodes", e), {}});
+      },
+      nodes_atom::value);
+}
+
 void cluster_bridge::usage(reply_fn<outcome<capacity_report>> done) const {
   ask<capacity_report>(
       sys_, timeout_, targets_.capacity,

@@ -50,6 +50,7 @@ class cluster_bridge {
   // error; `unavailable` when it does not finish within the timeout.
   void stats(reply_fn<outcome<std::string>> done) const;
   void usage(reply_fn<outcome<capacity_report>> done) const;
+  void nodes(reply_fn<outcome<std::vector<node_status>>> done) const;
   void limits(model_limits update, reply_fn<outcome<model_limits>> done) const;
 
   job_sink_actor spawn_sink(std::shared_ptr<api_stream::stream_backlog> backlog) const;

@@ -159,6 +159,43 @@ class session_impl final : public api::Session::Server {
     });
   }
 
+  kj::Promise<void> nodes(NodesContext context) override {
+    auto reply = make_cross_thread<outcome<std::vector<node_status>>>();
+    ctx_.bridge.nodes(reply.deliver);
+    return reply.promise.then([context](outcome<std::vector<node_status>> out) mutable {
+      auto results = context.getResults();
+      fill(results.initStatus(), out.st);
+      auto list = results.initNodes(static_cast<unsigned>(out.value.size()));
+      for (unsigned i = 0; i < list.size(); ++i) {
+        const auto& n = out.value[i];
+        auto b = list[i];
+        b.setName(n.name);
+        b.setState(n.state == node_state::up         ? api::NodeState::UP
+                   : n.state == node_state::draining ? api::NodeState::DRAINING
+                                                     : api::NodeState::DOWN);
+        b.setLastSeenUs(n.last_seen_us);
+        auto devices = b.initDevices(static_cast<unsigned>(n.devices.size()));
+        for (unsigned k = 0; k < devices.size(); ++k) {
+          const auto& d = n.devices[k];
+          auto db = devices[k];
+          db.setBatcher(d.batcher);
+          db.setModel(d.model);
+          db.setName(d.device.name);
+          db.setType(d.device.type);
+          db.setMemoryTotal(d.device.memory_total);
+          db.setMemoryAvailable(d.device.memory_available);
+          db.setSlots(d.slots);
+          db.setKvBlocks(d.kv_blocks);
+          db.setSpeed(d.speed);
+          db.setDraining(d.draining);
+          db.setSequences(d.load.sequences);
+          db.setGeneratedTokens(d.load.generated_tokens);
+          db.setTokensPerS(d.load.tokens_per_s);
+        }
+      }
+    });
+  }
+
   kj::Promise<void> health(HealthContext context) override {
     auto reply = make_cross_thread<outcome<capacity_report>>();
     ctx_.bridge.usage(reply.deliver);

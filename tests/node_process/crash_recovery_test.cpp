@@ -56,14 +56,7 @@ class CrashRecovery : public ::testing::Test {
   static void SetUpTestSuite() {
     if (find_test_model("stories260K.gguf").empty()) return;
     jobs_ = mixed_workload(200);
-    temp_dir dir;
-    spec_ = one_node();
-    auto cfg = dir.write("c.toml", config_text(spec_));
-    node_process node(cfg, "head", dir.file("data"));
-    ASSERT_TRUE(wait_serving(address(spec_.nodes[0]), 1)) << node.process().err();
-    reference_ = reference_outputs(jobs_, address(spec_.nodes[0]));
-    ASSERT_EQ(reference_.size(), jobs_.size());
-    EXPECT_EQ(node.stop(), 0);
+    reference_ = workload_reference(200);
   }
 
   void SetUp() override {
@@ -135,7 +128,6 @@ class CrashRecovery : public ::testing::Test {
     EXPECT_EQ(node.stop(), 0);
   }
 
-  static inline cluster_spec spec_;
   static inline std::vector<workload_job> jobs_;
   static inline std::map<std::string, std::string> reference_;
 };

@@ -2,7 +2,10 @@
 
 #include <signal.h>
 
+#include <filesystem>
+#include <fstream>
 #include <future>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 namespace troupe::testing {
@@ -129,6 +132,53 @@ std::map<std::string, std::string> reference_outputs(const std::vector<workload_
     if (o.done) out[rid] = o.text;
   }
   return out;
+}
+
+const std::map<std::string, std::string>& workload_reference(size_t count) {
+  static std::map<size_t, std::map<std::string, std::string>> cache;
+  static std::mutex mu;
+  std::lock_guard<std::mutex> lock(mu);
+  if (auto it = cache.find(count); it != cache.end()) return it->second;
+  auto file = binary_dir() + "/test-cache/stories260K-workload-" + std::to_string(count) + ".json";
+  std::ifstream in(file);
+  if (in) {
+    auto j = nlohmann::json::parse(in, nullptr, false);
+    if (j.is_object() && j.size() == count)
+      return cache[count] = j.get<std::map<std::string, std::string>>();
+  }
+  auto jobs = mixed_workload(count);
+  temp_dir dir;
+  auto spec = one_node();
+  auto cfg = dir.write("c.toml", config_text(spec));
+  node_process node(cfg, spec.nodes[0].name, dir.file("data"));
+  if (!wait_serving(address(spec.nodes[0]), 1)) throw std::runtime_error("reference node failed");
+  auto out = reference_outputs(jobs, address(spec.nodes[0]));
+  node.stop();
+  if (out.size() != count) throw std::runtime_error("reference run incomplete");
+  std::filesystem::create_directories(binary_dir() + "/test-cache");
+  auto tmp = file + "." + std::to_string(::getpid());
+  std::ofstream(tmp) << nlohmann::json(out).dump();
+  std::filesystem::rename(tmp, file);  // atomic: concurrent tests never read half a file
+  return cache[count] = std::move(out);
+}
+
+cluster_run::cluster_run(cluster_spec spec)
+    : spec_(std::move(spec)), config_(dir_.write("cluster.toml", config_text(spec_))) {
+  procs_.resize(spec_.nodes.size());
+}
+
+cluster_run::~cluster_run() = default;  // node_process kills what still runs
+
+node_process& cluster_run::start(size_t i) {
+  procs_.at(i).reset();
+  procs_[i] = std::make_unique<node_process>(config_, spec_.nodes[i].name,
+                                             dir_.file("data-" + spec_.nodes[i].name));
+  return *procs_[i];
+}
+
+void cluster_run::stop_all() {
+  for (size_t i = procs_.size(); i-- > 0;)
+    if (procs_[i]) procs_[i]->stop();
 }
 
 }  // namespace troupe::testing

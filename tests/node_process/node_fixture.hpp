@@ -6,6 +6,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -67,5 +68,26 @@ std::vector<workload_job> mixed_workload(size_t count);
 std::map<std::string, std::string> reference_outputs(const std::vector<workload_job>& jobs,
                                                      const std::string& address);
 // Runs every job on an undisturbed cluster and returns request id -> generated text.
+
+const std::map<std::string, std::string>& workload_reference(size_t count);
+// reference_outputs(mixed_workload(count)) from an undisturbed single node, computed once and
+// cached in the build tree (every test runs in its own process).
+
+class cluster_run {
+ public:
+  explicit cluster_run(cluster_spec spec);  // writes the config; starts nothing
+  ~cluster_run();
+  const cluster_spec& spec() const { return spec_; }
+  std::string head_address() const { return address(spec_.nodes.at(0)); }
+  node_process& start(size_t node);  // (re)starts nodes[node] on its data dir
+  node_process& node(size_t i) { return *procs_.at(i); }
+  void stop_all();
+
+ private:
+  cluster_spec spec_;
+  temp_dir dir_;
+  std::string config_;
+  std::vector<std::unique_ptr<node_process>> procs_;
+};
 
 }  // namespace troupe::testing

@@ -21,6 +21,7 @@ const char* const usage_text =
     "  stats [--json]      the metrics document\n"
     "  models [--json]     models with their limits and usage\n"
     "  health              exit 0 when the cluster serves\n"
+    "  nodes [--json]      every node: devices, state (up/draining/down), load, throughput\n"
     "  limits [--model M [--max-active N] [--max-queued N]]\n"
     "                      show, or change at run time, a model's admission limits\n"
     "--connect defaults to $TROUPE_ADDR, else the head of cluster-configs/local.toml;\n"
@@ -50,6 +51,7 @@ const std::map<std::string, spec>& commands() {
       {"stats", {{}, {"--json"}, 0}},
       {"models", {{}, {"--json"}, 0}},
       {"health", {{}, {"--json"}, 0}},
+      {"nodes", {{}, {"--json"}, 0}},
       {"limits", {{"--model", "--max-active", "--max-queued"}, {}, 0}},
   };
   return c;

@@ -251,6 +251,26 @@ std::pair<call_status, std::vector<model_row>> client::models() {
   return {read(reply.getStatus()), std::move(rows)};
 }
 
+std::pair<call_status, std::vector<node_row>> client::nodes() {
+  auto reply = impl_->wait(impl_->session.nodesRequest().send(), "nodes");
+  std::vector<node_row> rows;
+  for (auto n : reply.getNodes()) {
+    node_row r;
+    r.name = to_std(n.getName());
+    r.state = n.getState() == api::NodeState::UP         ? "up"
+              : n.getState() == api::NodeState::DRAINING ? "draining"
+                                                         : "down";
+    r.last_seen_us = n.getLastSeenUs();
+    for (auto d : n.getDevices())
+      r.devices.push_back({d.getBatcher(), to_std(d.getModel()), to_std(d.getName()),
+                           to_std(d.getType()), d.getMemoryTotal(), d.getMemoryAvailable(),
+                           d.getSlots(), d.getKvBlocks(), d.getSequences(), d.getSpeed(),
+                           d.getTokensPerS(), d.getDraining(), d.getGeneratedTokens()});
+    rows.push_back(std::move(r));
+  }
+  return {read(reply.getStatus()), std::move(rows)};
+}
+
 health_info client::health() {
   auto reply = impl_->wait(impl_->session.healthRequest().send(), "health");
   health_info h;

@@ -126,6 +126,23 @@ struct health_info {
   std::vector<device_row> devices;
 };
 
+struct node_device_row {
+  uint32_t batcher = 0;
+  std::string model, name, type;
+  uint64_t memory_total = 0, memory_available = 0;
+  uint32_t slots = 0, kv_blocks = 0, sequences = 0;
+  double speed = 0, tokens_per_s = 0;
+  bool draining = false;
+  uint64_t generated_tokens = 0;
+};
+
+struct node_row {
+  std::string name;
+  std::string state;  // up, draining, down
+  int64_t last_seen_us = 0;
+  std::vector<node_device_row> devices;
+};
+
 struct limits_info {
   call_status status;
   std::string model;
@@ -156,6 +173,7 @@ class client {
   std::pair<call_status, std::string> stats();
   std::pair<call_status, std::vector<model_row>> models();
   health_info health();
+  std::pair<call_status, std::vector<node_row>> nodes();
   limits_info get_limits(const std::string& model);
   limits_info set_limits(const std::string& model, int32_t max_active, int32_t max_queued);
 

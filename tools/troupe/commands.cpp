@@ -1,5 +1,6 @@
 #include "tools/troupe/commands.hpp"
 
+#include <cstdio>
 #include <cstdlib>
 #include <iomanip>
 #include <nlohmann/json.hpp>
@@ -130,6 +131,55 @@ int run_models(client& c, const command& cmd, std::ostream& out, std::ostream& e
   return exit_ok;
 }
 
+int run_nodes(client& c, const command& cmd, std::ostream& out, std::ostream& err) {
+  auto [st, rows] = c.nodes();
+  if (!st.ok()) return fail(err, st);
+  if (cmd.json) {
+    json list = json::array();
+    for (const auto& n : rows) {
+      json devices = json::array();
+      for (const auto& d : n.devices)
+        devices.push_back({{"batcher", d.batcher},
+                           {"model", d.model},
+                           {"device", d.name},
+                           {"type", d.type},
+                           {"memory_total_bytes", d.memory_total},
+                           {"memory_available_bytes", d.memory_available},
+                           {"slots", d.slots},
+                           {"kv_blocks", d.kv_blocks},
+                           {"speed_tok_s", d.speed},
+                           {"draining", d.draining},
+                           {"sequences", d.sequences},
+                           {"generated_tokens", d.generated_tokens},
+                           {"tokens_per_s", d.tokens_per_s}});
+      list.push_back({{"name", n.name},
+                      {"state", n.state},
+                      {"last_seen_us", n.last_seen_us},
+                      {"devices", devices}});
+    }
+    out << list.dump() << "\n";
+    return exit_ok;
+  }
+  out << std::left << std::setw(16) << "NODE" << std::setw(10) << "STATE" << std::setw(34)
+      << "DEVICE" << std::setw(16) << "MODEL" << std::setw(10) << "LOAD" << std::setw(12) << "TOK/S"
+      << "SPEED\n";
+  for (const auto& n : rows) {
+    if (n.devices.empty())
+      out << std::left << std::setw(16) << n.name << std::setw(10) << n.state << "-\n";
+    for (const auto& d : n.devices) {
+      char rate[32], speed[32];
+      std::snprintf(rate, sizeof rate, "%.1f", d.tokens_per_s);
+      std::snprintf(speed, sizeof speed, "%.1f", d.speed);
+      out << std::left << std::setw(16) << n.name << std::setw(10)
+          << (d.draining ? "draining" : n.state) << std::setw(34) << d.name.substr(0, 33)
+          << std::setw(16) << d.model << std::setw(10)
+          << (std::to_string(d.sequences) + "/" + std::to_string(d.slots)) << std::setw(12) << rate
+          << speed << "\n";
+    }
+  }
+  return exit_ok;
+}
+
 int run_health(client& c, const command& cmd, std::ostream& out, std::ostream& err) {
   auto h = c.health();
   if (cmd.json) {
@@ -192,6 +242,7 @@ int dispatch(client& c, const command& cmd, std::ostream& out, std::ostream& err
   }
   if (cmd.name == "models") return run_models(c, cmd, out, err);
   if (cmd.name == "health") return run_health(c, cmd, out, err);
+  if (cmd.name == "nodes") return run_nodes(c, cmd, out, err);
   if (cmd.name == "limits") return run_limits(c, cmd, out, err);
   return fail(err, exit_usage, "unknown command '" + cmd.name + "'");
 }
