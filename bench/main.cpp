@@ -7,11 +7,15 @@
 //                           (--vocab N | --vocab-from tokenizer.json) --type f32|f16|q8_0|q4_0
 //   troupe-bench store [--dir DIR] [--clients N] [--seconds S] [--recovery-jobs N]
 //                      [--no-submit] [--no-recovery]
+//   troupe-bench cluster [--model FILE] [--workers 1,2,3] [--jobs N] [--gen-tokens G]
+//                        [--lavapipe-threads T]
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "bench/cluster_bench.hpp"
 #include "bench/scheduler_bench.hpp"
 #include "gpu/model/synthetic_model.hpp"
 #include "gpu/vulkan/engine_bench.hpp"
@@ -28,7 +32,9 @@ int usage(const std::string& problem = "") {
                "[--prompt-tokens P] [--gen-tokens G]\n"
                "  troupe-bench make-model --out FILE [model options]\n"
                "  troupe-bench store [--dir DIR] [--clients N] [--seconds S] [--recovery-jobs N] "
-               "[--no-submit] [--no-recovery]\n";
+               "[--no-submit] [--no-recovery]\n"
+               "  troupe-bench cluster [--model FILE] [--workers N,N,...] [--jobs N] "
+               "[--gen-tokens G] [--lavapipe-threads T]\n";
   return 2;
 }
 
@@ -137,6 +143,45 @@ int run_store(const std::vector<std::string>& args) {
   return 0;
 }
 
+std::string default_model() {
+  namespace fs = std::filesystem;
+  auto repo = fs::read_symlink("/proc/self/exe").parent_path().parent_path().parent_path();
+  for (const auto& dir :
+       {fs::current_path() / "models", fs::current_path() / ".." / "shared" / "models",
+        repo / "models", repo / ".." / "shared" / "models"}) {
+    auto p = dir / "stories260K.gguf";
+    if (fs::exists(p)) return fs::canonical(p).string();
+  }
+  return "";
+}
+
+int run_cluster(const std::vector<std::string>& args) {
+  troupe::bench::cluster_bench_options o;
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (i + 1 >= args.size()) return usage("missing value for " + args[i]);
+    long v = 0;
+    const auto& key = args[i];
+    const auto& value = args[++i];
+    if (key == "--model") {
+      o.model = value;
+    } else if (key == "--workers") {
+      if (!parse_list(value, o.workers)) return usage("bad --workers");
+    } else if (key == "--jobs" && parse_int(value, 1, 100000, v)) {
+      o.jobs = static_cast<uint32_t>(v);
+    } else if (key == "--gen-tokens" && parse_int(value, 1, 200, v)) {
+      o.gen_tokens = static_cast<int32_t>(v);
+    } else if (key == "--lavapipe-threads" && parse_int(value, 0, 256, v)) {
+      o.lavapipe_threads = static_cast<uint32_t>(v);
+    } else {
+      return usage("bad option " + key + " " + value);
+    }
+  }
+  if (o.model.empty()) o.model = default_model();
+  if (o.model.empty()) return usage("cluster: no stories260K.gguf found; pass --model FILE");
+  troupe::bench::run_cluster_bench(o, std::cout);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -168,6 +213,7 @@ int main(int argc, char** argv) {
     if (command == "engine") return run_engine(args);
     if (command == "make-model") return make_model(args);
     if (command == "store") return run_store(args);
+    if (command == "cluster") return run_cluster(args);
   } catch (const std::exception& e) {
     std::cerr << "troupe-bench " << command << ": " << e.what() << "\n";
     return 1;

@@ -27,7 +27,8 @@ step_output null_engine::step(const step_input& input) {
   }
   step_output out;
   out.tokens.reserve(input.seqs.size());
-  for (const auto& s : input.seqs) out.tokens.push_back(s.sample ? 'x' + byte_tokenizer::offset : -1);
+  for (const auto& s : input.seqs)
+    out.tokens.push_back(s.sample ? 'x' + byte_tokenizer::offset : -1);
   return out;
 }
 

@@ -1,6 +1,7 @@
 // A zero-cost engine for measuring the scheduling core: every step returns at once (one fixed
 // token per sampled sequence) and records when it was called, so the time between consecutive
-// steps is the host overhead of the actors around it. Benchmarks only; troupe-node cannot select it.
+// steps is the host overhead of the actors around it. Benchmarks only; troupe-node cannot select
+// it.
 #pragma once
 
 #include <atomic>

@@ -5,10 +5,10 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <spdlog/spdlog.h>
 #include <algorithm>
 #include <atomic>
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 #include <variant>
 
 #include "actors/type_registry.hpp"

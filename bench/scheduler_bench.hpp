@@ -9,9 +9,9 @@ namespace troupe::bench {
 
 struct scheduler_bench_options {
   std::vector<uint32_t> depths{10, 1000, 100000};
-  uint32_t steps = 3000;      // measured steps per depth
-  uint32_t batch = 16;        // max_batch_size = max_active
-  int32_t gen_tokens = 8;     // tokens per job
+  uint32_t steps = 3000;   // measured steps per depth
+  uint32_t batch = 16;     // max_batch_size = max_active
+  int32_t gen_tokens = 8;  // tokens per job
 };
 
 void run_scheduler_bench(const scheduler_bench_options& options, std::ostream& out);
