@@ -81,14 +81,13 @@ void check_schema(rocksdb::DB& db, const std::string& dir) {
 }
 
 status validate_new_job(const stored_job& job) {
-  if (job.id == 0)
-    return store_codec::error_status(errc::invalid_argument, "job id 0 is not a valid job id");
+  if (job.id == 0) return make_status(errc::invalid_argument, "job id 0 is not a valid job id");
   if (job.state != job_state::queued)
-    return store_codec::error_status(
-        errc::invalid_argument, "job " + std::to_string(job.id) + ": a new job must be queued");
+    return make_status(errc::invalid_argument,
+                       "job " + std::to_string(job.id) + ": a new job must be queued");
   if (!job.generated.empty())
-    return store_codec::error_status(
-        errc::invalid_argument, "job " + std::to_string(job.id) + ": a new job has no output yet");
+    return make_status(errc::invalid_argument,
+                       "job " + std::to_string(job.id) + ": a new job has no output yet");
   return {};
 }
 
@@ -144,20 +143,18 @@ void job_store::accept(stored_job job, callback done) {
     std::string value;
     auto st = db.Get(rocksdb::ReadOptions(), keys::status_key(a.id), &value);
     if (st.ok()) {
-      op.rejected = store_codec::error_status(
-          errc::invalid_argument, "job " + std::to_string(a.id) + " is already in the store");
+      op.rejected = make_status(errc::invalid_argument,
+                                "job " + std::to_string(a.id) + " is already in the store");
     } else if (!st.IsNotFound()) {
-      op.rejected =
-          store_codec::error_status(errc::unavailable, "job store read failed: " + st.ToString());
+      op.rejected = make_status(errc::unavailable, "job store read failed: " + st.ToString());
     } else if (!a.request_id.empty()) {
       st = db.Get(rocksdb::ReadOptions(), keys::request_key(a.request_id), &value);
       if (st.ok())
-        op.rejected = store_codec::error_status(
-            errc::invalid_argument, "client_request_id '" + a.request_id + "' already names job " +
-                                        std::to_string(keys::decode_u64(value).value_or(0)));
+        op.rejected = make_status(errc::invalid_argument,
+                                  "client_request_id '" + a.request_id + "' already names job " +
+                                      std::to_string(keys::decode_u64(value).value_or(0)));
       else if (!st.IsNotFound())
-        op.rejected =
-            store_codec::error_status(errc::unavailable, "job store read failed: " + st.ToString());
+        op.rejected = make_status(errc::unavailable, "job store read failed: " + st.ToString());
     }
   }
   if (op.rejected.ok()) a.spec_value = store_codec::encode_spec(job);
@@ -201,9 +198,9 @@ void job_store::checkpoint(job_id id, std::vector<token_id> generated, std::stri
 
 void job_store::finish(job_id id, job_outcome outcome, callback done) {
   write_op op;
-  if (!store_codec::is_finished(outcome.state))
-    op.rejected = store_codec::error_status(
-        errc::invalid_argument, "job " + std::to_string(id) + ": finish needs a terminal state");
+  if (!is_terminal(outcome.state))
+    op.rejected = make_status(errc::invalid_argument,
+                              "job " + std::to_string(id) + ": finish needs a terminal state");
   store_detail::finish_op f;
   f.id = id;
   f.state = outcome.state;

@@ -105,7 +105,7 @@ std::string serialize(capnp::MessageBuilder& message) {
 status unreadable(job_id id, std::string_view record, std::string_view why) {
   std::string message = "job " + std::to_string(id) + ": unreadable " + std::string(record) +
                         " record: " + std::string(why);
-  return error_status(errc::internal, std::move(message));
+  return make_status(errc::internal, std::move(message));
 }
 
 template <class Root, class Fn>
@@ -283,26 +283,6 @@ status decode_progress(job_id id, std::string_view value, stored_job& out) {
                                            out.timings.first_token_us = r.getFirstTokenUs();
                                            return status{};
                                          });
-}
-
-bool is_finished(job_state s) {
-  return s == job_state::done || s == job_state::failed || s == job_state::cancelled;
-}
-
-std::string_view state_name(job_state s) {
-  switch (s) {
-    case job_state::queued:
-      return "queued";
-    case job_state::running:
-      return "running";
-    case job_state::done:
-      return "done";
-    case job_state::failed:
-      return "failed";
-    case job_state::cancelled:
-      return "cancelled";
-  }
-  return "?";
 }
 
 void apply_lifecycle(const job_lifecycle& lifecycle, stored_job& out) {

@@ -49,12 +49,4 @@ status decode_progress(job_id id, std::string_view value, stored_job& out);
 void apply_lifecycle(const job_lifecycle& lifecycle, stored_job& out);
 // Copies the status record's fields into a stored_job.
 
-// Small helpers shared by the store's files. (actors/types.cpp has equivalents, but it is built
-// into the CAF-linked actor library, which persistence must not link.)
-inline status error_status(errc code, std::string message) {
-  return status{code, std::move(message)};
-}
-bool is_finished(job_state s);
-std::string_view state_name(job_state s);
-
 }  // namespace troupe::store_codec

@@ -79,8 +79,8 @@ class id_cursor {
 };
 
 status missing(job_id id, std::string_view record) {
-  return store_codec::error_status(errc::internal, "job " + std::to_string(id) + ": its " +
-                                                       std::string(record) + " record is missing");
+  return make_status(errc::internal, "job " + std::to_string(id) + ": its " + std::string(record) +
+                                         " record is missing");
 }
 
 // Assembles one job from its records into a default-constructed `out` (left partly filled on
@@ -120,9 +120,9 @@ recovered_part recover_ids(rocksdb::DB& db, const rocksdb::ReadOptions& options,
     stored_job& job = part.jobs.emplace_back();
     auto st = assemble(id, has_spec ? &spec : nullptr, has_status ? &lifecycle : nullptr,
                        has_progress ? &output : nullptr, job);
-    if (st.ok() && store_codec::is_finished(job.state))
-      st = store_codec::error_status(
-          errc::internal, "job " + std::to_string(id) + ": finished but still in the live index");
+    if (st.ok() && is_terminal(job.state))
+      st = make_status(errc::internal,
+                       "job " + std::to_string(id) + ": finished but still in the live index");
     if (!st.ok()) {
       part.jobs.pop_back();
       part.errors.push_back(std::move(st));
@@ -140,9 +140,7 @@ load_result job_store::load(job_id id) const {
   std::string spec, lifecycle, progress;
   auto st = db.Get(options, keys::job_key(id), &spec);
   if (st.IsNotFound())
-    return {store_codec::error_status(errc::not_found,
-                                      "no job " + std::to_string(id) + " in the store"),
-            {}};
+    return {make_status(errc::not_found, "no job " + std::to_string(id) + " in the store"), {}};
   check(st, "reading job " + std::to_string(id));
   st = db.Get(options, keys::status_key(id), &lifecycle);
   bool has_status = st.ok();
@@ -180,8 +178,7 @@ recovered_state job_store::recover() const {
       if (auto id = keys::parse_id_key(live->key().ToStringView(), keys::live_prefix))
         ids.push_back(*id);
       else
-        out.errors.push_back(
-            store_codec::error_status(errc::internal, "job store: malformed live index key"));
+        out.errors.push_back(make_status(errc::internal, "job store: malformed live index key"));
     }
     check(live->status(), "reading the live index");
   }

@@ -30,10 +30,9 @@ std::string job_name(job_id id) {
 }
 
 status finished_error(job_id id, const job_lifecycle& lc, std::string_view what) {
-  return store_codec::error_status(errc::invalid_argument,
-                                   job_name(id) + " already finished (" +
-                                       std::string(store_codec::state_name(lc.state)) +
-                                       "): " + std::string(what) + " ignored");
+  return make_status(errc::invalid_argument, job_name(id) + " already finished (" +
+                                                 std::string(to_string(lc.state)) +
+                                                 "): " + std::string(what) + " ignored");
 }
 
 void run_callback(const job_store::callback& done, status st) {
@@ -80,20 +79,18 @@ void store_writer::submit(write_op op) {
   }
   ++ops_;
   ++failed_ops_;
-  run_callback(op.done, store_codec::error_status(errc::unavailable, "job store is closed"));
+  run_callback(op.done, make_status(errc::unavailable, "job store is closed"));
 }
 
 status store_writer::reserve_accept(job_id id, const std::string& request_id) {
   std::lock_guard lock(mu_);
   if (pending_ids_.count(id) != 0)
-    return store_codec::error_status(errc::invalid_argument,
-                                     job_name(id) + " is already being accepted");
+    return make_status(errc::invalid_argument, job_name(id) + " is already being accepted");
   if (!request_id.empty()) {
     auto it = pending_requests_.find(request_id);
     if (it != pending_requests_.end())
-      return store_codec::error_status(
-          errc::invalid_argument,
-          "client_request_id '" + request_id + "' already names " + job_name(it->second));
+      return make_status(errc::invalid_argument, "client_request_id '" + request_id +
+                                                     "' already names " + job_name(it->second));
     pending_requests_.emplace(request_id, id);
   }
   pending_ids_.insert(id);
@@ -174,8 +171,7 @@ void store_writer::commit(std::vector<write_op>& group) {
     // Nothing of the batch is known to be durable; the next batch re-reads the hint from here on.
     for (auto& st : results)
       if (st.ok())
-        st = store_codec::error_status(errc::unavailable,
-                                       "job store write failed: " + written.ToString());
+        st = make_status(errc::unavailable, "job store write failed: " + written.ToString());
     std::string value;
     if (db_.Get(rocksdb::ReadOptions(), keys::next_id_key, &value).ok())
       next_id_hint_ = keys::decode_u64(value).value_or(next_id_hint_);
@@ -203,10 +199,10 @@ status store_writer::current(job_id id, overlay& changes, job_lifecycle*& out) {
     std::string value;
     auto st = db_.Get(rocksdb::ReadOptions(), keys::status_key(id), &value);
     if (st.IsNotFound())
-      return store_codec::error_status(errc::not_found, "no " + job_name(id) + " in the store");
+      return make_status(errc::not_found, "no " + job_name(id) + " in the store");
     if (!st.ok())
-      return store_codec::error_status(
-          errc::unavailable, "job store read of " + job_name(id) + " failed: " + st.ToString());
+      return make_status(errc::unavailable,
+                         "job store read of " + job_name(id) + " failed: " + st.ToString());
     job_lifecycle lc;
     if (auto decoded = store_codec::decode_status(id, value, lc); !decoded.ok()) return decoded;
     it = changes.emplace(id, std::move(lc)).first;
@@ -234,7 +230,7 @@ status store_writer::apply(write_op& op, rocksdb::WriteBatch& batch, overlay& ch
   job_id id = op_job(op);
   job_lifecycle* lc = nullptr;
   if (auto st = current(id, changes, lc); !st.ok()) return st;
-  if (store_codec::is_finished(lc->state)) {
+  if (is_terminal(lc->state)) {
     auto what = std::visit(overloaded{[](const running_op&) { return "mark_running"; },
                                       [](const queued_op&) { return "mark_queued"; },
                                       [](const checkpoint_op&) { return "checkpoint"; },

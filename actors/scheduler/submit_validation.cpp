@@ -7,7 +7,11 @@
 namespace troupe {
 
 status validate_submit(const job_spec& spec, job_id job, const submit_limits& limits) {
-  auto name = "job " + std::to_string(job);
+  return validate_job_spec(spec, "job " + std::to_string(job), limits);
+}
+
+status validate_job_spec(const job_spec& spec, const std::string& name,
+                         const submit_limits& limits) {
   auto bad = [&](std::string what) {
     return make_status(errc::invalid_argument, name + ": " + std::move(what));
   };
@@ -20,8 +24,8 @@ status validate_submit(const job_spec& spec, job_id job, const submit_limits& li
   if (spec.max_tokens <= 0)
     return bad("max_tokens must be positive (got " + std::to_string(spec.max_tokens) + ")");
   if (static_cast<uint32_t>(spec.max_tokens) > limits.max_seq_len)
-    return bad("max_tokens " + std::to_string(spec.max_tokens) + " exceeds max_seq_len " +
-               std::to_string(limits.max_seq_len) + " of model '" + spec.model + "'");
+    return bad("max_tokens " + std::to_string(spec.max_tokens) + " exceeds the longest sequence (" +
+               std::to_string(limits.max_seq_len) + " tokens) of model '" + spec.model + "'");
   const auto& p = spec.sampling;
   if (!std::isfinite(p.temperature) || p.temperature < 0 || p.temperature > 100)
     return bad("temperature must be within [0, 100]");

@@ -1,5 +1,7 @@
 #include "gpu/text/bpe_tokenizer.hpp"
 
+#include "gpu/text/pair_merge.hpp"
+
 #include <queue>
 #include <stdexcept>
 
@@ -36,25 +38,6 @@ int char_to_byte(char32_t c) {
   }();
   return c < inverse.size() ? inverse[c] : -1;
 }
-
-struct symbol {
-  size_t start;
-  size_t n;  // 0 once merged into its left neighbour
-  int prev, next;
-};
-
-struct bigram {
-  int32_t rank;
-  int left, right;
-  size_t size;
-};
-
-struct bigram_order {
-  bool operator()(const bigram& a, const bigram& b) const {
-    // Lowest rank first; on equal ranks the leftmost pair.
-    return a.rank > b.rank || (a.rank == b.rank && a.left > b.left);
-  }
-};
 
 }  // namespace
 
@@ -143,37 +126,13 @@ void bpe_tokenizer::encode_word(std::string_view word, std::vector<token_id>& ou
       return;
     }
   }
-  std::vector<symbol> syms;
-  for (size_t i = 0; i < m.size();) {
-    const size_t len = unicode::decode_utf8(m, i).len;
-    const int idx = static_cast<int>(syms.size());
-    syms.push_back({i, len, idx - 1, i + len < m.size() ? idx + 1 : -1});
-    i += len;
-  }
-  const std::string_view text(m);
-  std::priority_queue<bigram, std::vector<bigram>, bigram_order> queue;
-  auto try_add = [&](int left, int right) {
-    if (left < 0 || right < 0) return;
-    const int32_t r = rank(text.substr(syms[left].start, syms[left].n),
-                           text.substr(syms[right].start, syms[right].n));
-    if (r >= 0) queue.push({r, left, right, syms[left].n + syms[right].n});
+  // Merge the pair with the lowest merge rank.
+  auto cost = [this](std::string_view left, std::string_view right) -> std::optional<double> {
+    const int32_t r = rank(left, right);
+    if (r < 0) return std::nullopt;
+    return double(r);
   };
-  for (int i = 1; i < static_cast<int>(syms.size()); ++i) try_add(i - 1, i);
-  while (!queue.empty()) {
-    const bigram b = queue.top();
-    queue.pop();
-    symbol& l = syms[b.left];
-    symbol& r = syms[b.right];
-    if (l.n == 0 || r.n == 0 || l.n + r.n != b.size) continue;  // outdated by another merge
-    l.n += r.n;
-    r.n = 0;
-    l.next = r.next;
-    if (r.next >= 0) syms[r.next].prev = b.left;
-    try_add(l.prev, b.left);
-    try_add(b.left, l.next);
-  }
-  for (int i = syms.empty() ? -1 : 0; i != -1; i = syms[i].next) {
-    const std::string_view piece = text.substr(syms[i].start, syms[i].n);
+  for (std::string_view piece : merge_pairs(m, cost)) {
     if (token_id id = find(piece); id >= 0) {
       out.push_back(id);
       continue;

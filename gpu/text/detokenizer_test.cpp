@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "gpu/text/utf8.hpp"
 #include "gpu/text/byte_tokenizer.hpp"
+#include "gpu/text/utf8.hpp"
 
 namespace troupe {
 namespace {

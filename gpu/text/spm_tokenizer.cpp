@@ -1,5 +1,7 @@
 #include "gpu/text/spm_tokenizer.hpp"
 
+#include "gpu/text/pair_merge.hpp"
+
 #include <cstdio>
 #include <queue>
 
@@ -43,25 +45,6 @@ int parse_byte_token(std::string_view t) {
   }
   return v;
 }
-
-struct symbol {
-  size_t start;  // byte offset in the text
-  size_t n;      // bytes; 0 once merged into its left neighbour
-  int prev, next;
-};
-
-struct bigram {
-  float score;
-  int left, right;
-  size_t size;
-};
-
-struct bigram_order {
-  bool operator()(const bigram& a, const bigram& b) const {
-    // Highest score first; on equal scores the leftmost pair.
-    return a.score < b.score || (a.score == b.score && a.left > b.left);
-  }
-};
 
 }  // namespace
 
@@ -126,38 +109,13 @@ std::vector<token_id> spm_tokenizer::encode(std::string_view text, bool add_bos)
 }
 
 void spm_tokenizer::encode_text(std::string_view text, std::vector<token_id>& out) const {
-  std::vector<symbol> syms;
-  for (size_t i = 0; i < text.size();) {
-    const size_t len = unicode::decode_utf8(text, i).len;
-    const int idx = static_cast<int>(syms.size());
-    syms.push_back({i, len, idx - 1, i + len < text.size() ? idx + 1 : -1});
-    i += len;
-  }
-  std::priority_queue<bigram, std::vector<bigram>, bigram_order> queue;
-  auto try_add = [&](int left, int right) {
-    if (left < 0 || right < 0) return;
-    const std::string_view merged = text.substr(syms[left].start, syms[left].n + syms[right].n);
-    const token_id id = find(merged);
-    if (id < 0) return;
-    const float score = v_.scores.empty() ? 0.0f : v_.scores[static_cast<size_t>(id)];
-    queue.push({score, left, right, merged.size()});
+  // Merge the pair whose merged piece is a token with the highest score.
+  auto cost = [this](std::string_view left, std::string_view right) -> std::optional<double> {
+    const token_id id = find(std::string_view(left.data(), left.size() + right.size()));
+    if (id < 0) return std::nullopt;
+    return v_.scores.empty() ? 0.0 : -double(v_.scores[static_cast<size_t>(id)]);
   };
-  for (int i = 1; i < static_cast<int>(syms.size()); ++i) try_add(i - 1, i);
-  while (!queue.empty()) {
-    const bigram b = queue.top();
-    queue.pop();
-    symbol& l = syms[b.left];
-    symbol& r = syms[b.right];
-    if (l.n == 0 || r.n == 0 || l.n + r.n != b.size) continue;  // outdated by another merge
-    l.n += r.n;
-    r.n = 0;
-    l.next = r.next;
-    if (r.next >= 0) syms[r.next].prev = b.left;
-    try_add(l.prev, b.left);
-    try_add(b.left, l.next);
-  }
-  for (int i = syms.empty() ? -1 : 0; i != -1; i = syms[i].next) {
-    const std::string_view piece = text.substr(syms[i].start, syms[i].n);
+  for (std::string_view piece : merge_pairs(text, cost)) {
     if (token_id id = find(piece); id >= 0) {
       out.push_back(id);
       continue;

@@ -1,7 +1,6 @@
 #include "node/api/request_checks.hpp"
 
-#include <cmath>
-
+#include "actors/scheduler/submit_validation.hpp"
 #include "gpu/text/utf8.hpp"
 
 namespace troupe::api_edge {
@@ -55,35 +54,15 @@ status check_submit(const job_spec& spec, const edge_limits& limits) {
   if (!utf8::is_valid(spec.client_request_id) || has_control_chars(spec.client_request_id))
     return bad("clientRequestId is not printable UTF-8");
   if (auto st = check_model_name(spec.model, limits, name); !st.ok()) return st;
-  if (spec.prompt.empty()) return bad("the prompt is empty");
-  if (spec.prompt.size() > limits.max_prompt_bytes)
-    return make_status(errc::prompt_too_long,
-                       name + ": the prompt has " + std::to_string(spec.prompt.size()) +
-                           " bytes, the limit is " + std::to_string(limits.max_prompt_bytes));
-  if (!utf8::is_valid(spec.prompt)) return bad("the prompt is not valid UTF-8");
-  if (spec.max_tokens <= 0)
-    return bad("maxTokens must be positive (got " + std::to_string(spec.max_tokens) + ")");
-  if (spec.max_tokens > limits.max_tokens)
-    return bad("maxTokens " + std::to_string(spec.max_tokens) + " is beyond any model (at most " +
-               std::to_string(limits.max_tokens) + ")");
-  const auto& p = spec.sampling;
-  if (!std::isfinite(p.temperature) || p.temperature < 0 || p.temperature > 100)
-    return bad("temperature must be within [0, 100]");
-  if (!std::isfinite(p.top_p) || p.top_p <= 0 || p.top_p > 1)
-    return bad("topP must be within (0, 1]");
-  if (p.top_k < 0) return bad("topK must not be negative");
-  if (!std::isfinite(p.repetition_penalty) || p.repetition_penalty <= 0 ||
-      p.repetition_penalty > 10)
-    return bad("repetitionPenalty must be within (0, 10]");
-  if (spec.stop.size() > limits.max_stop_strings)
-    return bad("at most " + std::to_string(limits.max_stop_strings) + " stop strings");
-  for (const auto& s : spec.stop) {
-    if (s.empty()) return bad("stop strings must not be empty");
-    if (s.size() > limits.max_stop_bytes)
-      return bad("stop strings are limited to " + std::to_string(limits.max_stop_bytes) + " bytes");
-    if (!utf8::is_valid(s)) return bad("a stop string is not valid UTF-8");
-  }
-  return {};
+  // The rest are the scheduler's own rules, checked here already so that a bad request costs
+  // the cluster nothing (the model's own max_seq_len is checked once the scheduler has it).
+  submit_limits shared;
+  shared.max_prompt_bytes = limits.max_prompt_bytes;
+  shared.max_seq_len = static_cast<uint32_t>(limits.max_tokens);
+  shared.max_stop_strings = limits.max_stop_strings;
+  shared.max_stop_bytes = limits.max_stop_bytes;
+  shared.max_request_id_bytes = limits.max_request_id_bytes;
+  return validate_job_spec(spec, name, shared);
 }
 
 status check_limits_update(std::string_view model, int32_t max_active, int32_t max_queued,

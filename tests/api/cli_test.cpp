@@ -138,8 +138,8 @@ TEST(Cli, InvalidRequestsExitWithFour) {
   std::vector<std::pair<std::vector<std::string>, std::string>> cases{
       {{"submit", "--model", "test", "--prompt", ""}, "prompt is empty"},
       {{"submit", "--model", "nope", "--prompt", "x"}, "model 'nope'"},
-      {{"submit", "--model", "test", "--prompt", "x", "--top-p", "1.5"}, "topP"},
-      {{"submit", "--model", "test", "--prompt", "x", "--max-tokens", "0"}, "maxTokens"},
+      {{"submit", "--model", "test", "--prompt", "x", "--top-p", "1.5"}, "top_p"},
+      {{"submit", "--model", "test", "--prompt", "x", "--max-tokens", "0"}, "max_tokens"},
       {{"submit", "--model", "test", "--prompt", "x", "--stop", ""}, "stop"},
       {{"status", "99999"}, "job 99999 not found"},
       {{"attach", "99999"}, "job 99999 not found"},
