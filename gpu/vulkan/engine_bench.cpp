@@ -31,33 +31,58 @@ std::string num(double v) {
   return buf;
 }
 
+struct bandwidths {
+  double read = 0;         // texel fetches
+  double copy_texels = 0;  // texel fetches in, storage buffer stores out
+  double copy_buffer = 0;  // storage buffers both ways
+};
+
+// Bytes read per second by each probe (a copy writes as many as it reads).
+bandwidths measure_bandwidths(const std::string& device, uint64_t bytes) {
+  vk::context ctx(device);
+  vk::kernels k(ctx, {}, {});
+  bytes &= ~uint64_t{15};
+  // Copies write through a storage buffer binding, which devices may limit to 128 MiB.
+  const uint64_t copy_bytes =
+      std::min(bytes, ctx.device().max_storage_buffer_range & ~uint64_t{15});
+  vk::buffer a(ctx, bytes, vk::memory_kind::device, "bandwidth source");
+  vk::buffer c(ctx, copy_bytes, vk::memory_kind::device, "copy source");
+  vk::buffer b(ctx, copy_bytes, vk::memory_kind::device, "bandwidth destination");
+  a.fill_zero();
+  b.fill_zero();
+  c.fill_zero();
+  auto measure = [&](vk::copy_path path) {
+    const uint64_t n = path == vk::copy_path::read ? bytes : copy_bytes;
+    auto run = [&](int reps) {
+      VkCommandBuffer cmd = ctx.begin();
+      for (int i = 0; i < reps; ++i) {
+        k.copy(cmd, path == vk::copy_path::read ? a : c, b, n, path);
+        k.barrier(cmd);
+      }
+      ctx.submit_and_wait();
+    };
+    run(1);
+    const int reps = 5;
+    const auto t0 = clock_type::now();
+    run(reps);
+    return static_cast<double>(n) * reps / seconds_since(t0) / 1e9;
+  };
+  bandwidths out;
+  out.read = measure(vk::copy_path::read);
+  out.copy_texels = measure(vk::copy_path::copy_texels);
+  out.copy_buffer = measure(vk::copy_path::copy_buffer);
+  return out;
+}
+
 }  // namespace
 
 double measure_copy_bandwidth(const std::string& device, uint64_t bytes) {
-  vk::context ctx(device);
-  vk::kernels k(ctx, {});
-  bytes &= ~uint64_t{15};
-  vk::buffer a(ctx, bytes, vk::memory_kind::device, "bandwidth source");
-  vk::buffer b(ctx, bytes, vk::memory_kind::device, "bandwidth destination");
-  a.fill_zero();
-  b.fill_zero();
-  auto run = [&](int reps) {
-    VkCommandBuffer cmd = ctx.begin();
-    for (int i = 0; i < reps; ++i) {
-      k.copy(cmd, a.address(), b.address(), bytes);
-      k.barrier(cmd);
-    }
-    ctx.submit_and_wait();
-  };
-  run(1);
-  const int reps = 5;
-  const auto t0 = clock_type::now();
-  run(reps);
-  return static_cast<double>(bytes) * reps / seconds_since(t0) / 1e9;
+  return measure_bandwidths(device, bytes).read;
 }
 
 void run_engine_bench(const engine_bench_options& o, std::ostream& out) {
-  const double bw = measure_copy_bandwidth(o.device, o.bandwidth_bytes);
+  const bandwidths bws = measure_bandwidths(o.device, o.bandwidth_bytes);
+  const double bw = bws.read;
   const uint32_t max_batch = std::max<uint32_t>(
       1, o.batches.empty() ? 1 : *std::max_element(o.batches.begin(), o.batches.end()));
 
@@ -71,7 +96,8 @@ void run_engine_bench(const engine_bench_options& o, std::ostream& out) {
   auto engine = open_vulkan_engine(eo);
   const auto& info = engine->info();
   out << "{\"bench\":\"bandwidth\",\"device\":\"" << json_escape(info.device.name)
-      << "\",\"gb_s\":" << num(bw) << "}\n";
+      << "\",\"gb_s\":" << num(bw) << ",\"copy_texel_gb_s\":" << num(bws.copy_texels)
+      << ",\"copy_buffer_gb_s\":" << num(bws.copy_buffer) << "}\n";
 
   uint64_t next_seq = 1;
   for (uint32_t B : o.batches) {

@@ -101,11 +101,13 @@ context::context(std::string_view device_spec) : instance_(std::make_unique<inst
   VkFenceCreateInfo fence{};
   fence.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO;
   check(vkCreateFence(device_handle_, &fence, nullptr, &fence_), "vkCreateFence");
+  descriptors_ = std::make_unique<descriptor_arena>(device_handle_);
 }
 
 context::~context() {
   if (device_handle_ != VK_NULL_HANDLE) {
     vkDeviceWaitIdle(device_handle_);
+    descriptors_.reset();
     if (fence_) vkDestroyFence(device_handle_, fence_, nullptr);
     if (pool_) vkDestroyCommandPool(device_handle_, pool_, nullptr);
     vkDestroyDevice(device_handle_, nullptr);
@@ -149,11 +151,16 @@ uint64_t context::available_device_bytes() {
 
 VkCommandBuffer context::begin() {
   check(vkResetCommandBuffer(cmd_, 0), "vkResetCommandBuffer");
+  descriptors_->reset();
   VkCommandBufferBeginInfo info{};
   info.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO;
   info.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
   check(vkBeginCommandBuffer(cmd_, &info), "vkBeginCommandBuffer");
   return cmd_;
+}
+
+VkDescriptorSet context::descriptor_set(VkDescriptorSetLayout layout) {
+  return descriptors_->allocate(layout);
 }
 
 void context::submit_and_wait() {
