@@ -35,7 +35,7 @@ buffer::buffer(context& ctx, uint64_t size, memory_kind kind, const std::string&
   info.size = size_;
   info.usage = VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT | VK_BUFFER_USAGE_STORAGE_TEXEL_BUFFER_BIT |
                VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
-               VK_BUFFER_USAGE_TRANSFER_DST_BIT | VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT;
+               VK_BUFFER_USAGE_TRANSFER_DST_BIT;
   info.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
   check(vkCreateBuffer(ctx.handle(), &info, nullptr, &buffer_), "vkCreateBuffer (" + what + ")");
 
@@ -55,12 +55,8 @@ buffer::buffer(context& ctx, uint64_t size, memory_kind kind, const std::string&
   }
   device_local_ = ctx.memory_type_device_local(type);
 
-  VkMemoryAllocateFlagsInfo flags{};
-  flags.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_FLAGS_INFO;
-  flags.flags = VK_MEMORY_ALLOCATE_DEVICE_ADDRESS_BIT;
   VkMemoryAllocateInfo alloc{};
   alloc.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO;
-  alloc.pNext = &flags;
   alloc.allocationSize = req.size;
   alloc.memoryTypeIndex = type;
   VkResult r = vkAllocateMemory(ctx.handle(), &alloc, nullptr, &memory_);
@@ -76,10 +72,6 @@ buffer::buffer(context& ctx, uint64_t size, memory_kind kind, const std::string&
   if (ctx.memory_type_host_visible(type)) {
     check(vkMapMemory(ctx.handle(), memory_, 0, VK_WHOLE_SIZE, 0, &mapped_), "vkMapMemory");
   }
-  VkBufferDeviceAddressInfo addr{};
-  addr.sType = VK_STRUCTURE_TYPE_BUFFER_DEVICE_ADDRESS_INFO;
-  addr.buffer = buffer_;
-  address_ = vkGetBufferDeviceAddress(ctx.handle(), &addr);
 }
 
 buffer::~buffer() {
@@ -96,7 +88,6 @@ buffer& buffer::operator=(buffer&& other) noexcept {
     ctx_ = std::exchange(other.ctx_, nullptr);
     buffer_ = std::exchange(other.buffer_, VK_NULL_HANDLE);
     memory_ = std::exchange(other.memory_, VK_NULL_HANDLE);
-    address_ = std::exchange(other.address_, 0);
     size_ = std::exchange(other.size_, 0);
     alloc_size_ = std::exchange(other.alloc_size_, 0);
     mapped_ = std::exchange(other.mapped_, nullptr);

@@ -39,7 +39,6 @@ class buffer {
   buffer& operator=(const buffer&) = delete;
 
   VkBuffer handle() const { return buffer_; }
-  VkDeviceAddress address() const { return address_; }
   uint64_t size() const { return size_; }
   void* mapped() const { return mapped_; }  // nullptr unless host-visible
   bool device_local() const { return device_local_; }
@@ -61,7 +60,6 @@ class buffer {
   context* ctx_ = nullptr;
   VkBuffer buffer_ = VK_NULL_HANDLE;
   VkDeviceMemory memory_ = VK_NULL_HANDLE;
-  VkDeviceAddress address_ = 0;
   uint64_t size_ = 0;
   uint64_t alloc_size_ = 0;
   void* mapped_ = nullptr;

@@ -101,7 +101,6 @@ uint64_t physical_device::device_local_available() const {
 std::string physical_device::unsupported_reason() const {
   if (api_version < VK_API_VERSION_1_2) return "device '" + name + "' supports only Vulkan 1.0/1.1";
   if (!has_compute_queue) return "device '" + name + "' has no compute queue";
-  if (!buffer_device_address) return "device '" + name + "' lacks the bufferDeviceAddress feature";
   if (!subgroup_arithmetic)
     return "device '" + name + "' lacks subgroup arithmetic operations in compute shaders";
   if (max_push_constants < 128)
