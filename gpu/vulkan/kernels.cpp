@@ -83,6 +83,8 @@ kernels::kernels(context& ctx, const std::vector<uint32_t>& head_dims,
   const auto& dev = ctx.device();
   kind_ = kind.value_or(dev.type == "cpu" && dev.subgroup_shuffle ? matmul_kind::rows
                                                                   : matmul_kind::split);
+  // rows: rows per lane (a workgroup covers 8 x the subgroup size); split: rows per workgroup.
+  rows_ = kind_ == matmul_kind::rows ? 8 : 4;
   if (kind_ == matmul_kind::rows && !dev.subgroup_shuffle) {
     throw std::runtime_error("device '" + dev.name + "' lacks subgroup shuffles");
   }
@@ -224,8 +226,7 @@ void kernels::matmul(VkCommandBuffer cmd, const device_weight& w, tensor_ref x, 
   const uint32_t tile = tile_for(T);
   const pipeline& pipe = matmul_pipeline(w.format, tile);
   const tensor_ref bv = bias ? bias : at(dummy_);
-  const uint32_t rows_per_group =
-      kind_ == matmul_kind::rows ? rows_ * ctx_->subgroup_size() : rows_;
+  const uint32_t rows_per_group = rows_ * (kind_ == matmul_kind::rows ? ctx_->subgroup_size() : 1);
   for (const weight_part& part : w.parts) {
     const binding_value b[] = {texels(at(*part.buf), texel_format::rgba32ui),
                                texels(x, texel_format::rgba32ui), texels(bv, texel_format::r32ui),

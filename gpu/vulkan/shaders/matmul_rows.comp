@@ -4,13 +4,17 @@
 //
 // Lane l of a workgroup owns rows (group * R + r) * SG + l for r < R and the workgroup a tile of
 // TILE tokens, so every lane streams whole rows of its own and no partial sums ever cross lanes.
-// Per chunk of 32 input values the lanes fetch their R rows' weight texels once, dequantize them
-// once, and apply them to every token of the tile; the chunk of X is fetched cooperatively (lane l
-// fetches texel l of the chunk: one gather for 32 values) and each value is broadcast with
-// subgroupShuffle by a constant lane, which CPU implementations compile to a single permute
-// (texel fetches cost one gather per lane group, so fetching X per lane would cost as much as the
-// weights). Every output is one fma chain over k in order, whatever TILE, R or T are, so results
-// do not depend on which other tokens share the step.
+// Per chunk of 32 input values:
+//  - the chunk of X is fetched cooperatively for every token of the tile (lane l fetches texel l
+//    of the chunk: one gather for 32 values) and each value is broadcast to all lanes with
+//    subgroupShuffle by a constant lane, which CPU implementations compile to one permute (a
+//    texel fetch costs a gather for the whole lane group, so fetching X per lane would cost as
+//    much as the weights);
+//  - each of the lane's rows is fetched and decoded once and applied to every token of the tile.
+// Quantized blocks are decoded as the integers q - 8 and their scale multiplies each block's sum
+// (one multiply per block rather than per weight). Every output is the same chain of operations
+// over k in order whatever TILE, R or T are, so results do not depend on which other tokens share
+// the step.
 #include "common.glsl"
 #extension GL_KHR_shader_subgroup_shuffle : require
 
@@ -40,20 +44,34 @@ layout(push_constant) uniform push_t {
 
 #define XG ((8u + SG - 1u) / SG)  // gathers per 32-value chunk of X
 
+uint row[R];
+uint xrow[TILE];
+float acc[R][TILE];
+
+// Chunk c of X for every token of the tile, each value broadcast to all lanes.
+void load_x(uint c, out float xs[TILE][32]) {
+  const uint lane = gl_SubgroupInvocationID;
+  [[unroll]] for (uint t = 0; t < TILE; ++t) {
+    vec4 xv[XG];
+    [[unroll]] for (uint g = 0; g < XG; ++g) {
+      xv[g] = fetch4(x, xrow[t] + c * 8u + min(g * SG + lane, 7u));
+    }
+    [[unroll]] for (uint i = 0; i < 32u; ++i) {
+      const uint texel = i / 4u;
+      xs[t][i] = subgroupShuffle(xv[texel / SG][i % 4u], texel % SG);
+    }
+  }
+}
+
 void main() {
   const uint lane = gl_SubgroupInvocationID;
   const uint t0 = gl_WorkGroupID.z * TILE;
-  uint row[R];
   [[unroll]] for (uint r = 0; r < R; ++r) {
     row[r] = min((flat_group() * R + r) * SG + lane, pc.N - 1u);
   }
-  uint xrow[TILE];
   [[unroll]] for (uint t = 0; t < TILE; ++t) {
     xrow[t] = pc.x_off + min(t0 + t, pc.T - 1u) * pc.x_stride;
-  }
-  float acc[R][TILE];
-  [[unroll]] for (uint r = 0; r < R; ++r) {
-    [[unroll]] for (uint t = 0; t < TILE; ++t) acc[r][t] = 0.0;
+    [[unroll]] for (uint r = 0; r < R; ++r) acc[r][t] = 0.0;
   }
   const uint chunks = pc.K / 32u;
 
@@ -61,46 +79,55 @@ void main() {
   const uint srow = scale_row_texels(pc.K);
   for (uint g = 0; g < srow; ++g) {
     uvec4 sc[R];
-    [[unroll]] for (uint r = 0; r < R; ++r) sc[r] = texelFetch(w, int(pc.scales + row[r] * srow + g));
+    [[unroll]] for (uint r = 0; r < R; ++r) {
+      sc[r] = texelFetch(w, int(pc.scales + row[r] * srow + g));
+    }
     const uint jn = min(8u, chunks - g * 8u);
     for (uint j = 0; j < jn; ++j) {
       const uint c = g * 8u + j;
-      float wv[R][32];
-      [[unroll]] for (uint r = 0; r < R; ++r) chunk_values(row[r], pc.K, c, scale_in(sc[r], j), wv[r]);
-#else
-  {
-    for (uint c = 0; c < chunks; ++c) {
-      float wv[R][32];
-      [[unroll]] for (uint r = 0; r < R; ++r) chunk_values(row[r], pc.K, c, 1.0, wv[r]);
-#endif
-      [[unroll]] for (uint t = 0; t < TILE; ++t) {
-        vec4 xv[XG];
-        [[unroll]] for (uint g2 = 0; g2 < XG; ++g2) {
-          xv[g2] = fetch4(x, xrow[t] + c * 8u + min(g2 * SG + lane, 7u));
-        }
+      float xs[TILE][32];
+      load_x(c, xs);
+      [[unroll]] for (uint r = 0; r < R; ++r) {
+        float wv[32];
+        chunk_values(row[r], pc.K, c, 1.0, wv);  // q - 8: the scale goes on the block's sum
+        float s[TILE];
+        [[unroll]] for (uint t = 0; t < TILE; ++t) s[t] = 0.0;
         [[unroll]] for (uint i = 0; i < 32u; ++i) {
-          const uint texel = i / 4u;
-          const float xi = subgroupShuffle(xv[texel / SG][i % 4u], texel % SG);
-          [[unroll]] for (uint r = 0; r < R; ++r) acc[r][t] = fma(wv[r][i], xi, acc[r][t]);
+          [[unroll]] for (uint t = 0; t < TILE; ++t) s[t] = fma(wv[i], xs[t][i], s[t]);
         }
+        const float d = scale_in(sc[r], j);
+        [[unroll]] for (uint t = 0; t < TILE; ++t) acc[r][t] = fma(d, s[t], acc[r][t]);
       }
     }
   }
+#else
+  for (uint c = 0; c < chunks; ++c) {
+    float xs[TILE][32];
+    load_x(c, xs);
+    [[unroll]] for (uint r = 0; r < R; ++r) {
+      float wv[32];
+      chunk_values(row[r], pc.K, c, 1.0, wv);
+      [[unroll]] for (uint i = 0; i < 32u; ++i) {
+        [[unroll]] for (uint t = 0; t < TILE; ++t) acc[r][t] = fma(wv[i], xs[t][i], acc[r][t]);
+      }
+    }
+  }
+#endif
 
 #if defined(TAIL)
   // Values past the last whole chunk (K not a multiple of 32), one weight texel at a time.
   const uint tail_texels = (pc.K % 32u) / uint(TAIL);
   for (uint i = 0; i < tail_texels; ++i) {
-    float wv[R][TAIL];
-    [[unroll]] for (uint r = 0; r < R; ++r) tail_values(row[r], pc.K, chunks * (32u / uint(TAIL)) + i, wv[r]);
-    [[unroll]] for (uint t = 0; t < TILE; ++t) {
-      [[unroll]] for (uint h = 0; h < uint(TAIL) / 4u; ++h) {
-        const vec4 xv = fetch4(x, xrow[t] + chunks * 8u + i * (uint(TAIL) / 4u) + h);
-        [[unroll]] for (uint r = 0; r < R; ++r) {
-          acc[r][t] = fma(wv[r][4u * h], xv.x, acc[r][t]);
-          acc[r][t] = fma(wv[r][4u * h + 1u], xv.y, acc[r][t]);
-          acc[r][t] = fma(wv[r][4u * h + 2u], xv.z, acc[r][t]);
-          acc[r][t] = fma(wv[r][4u * h + 3u], xv.w, acc[r][t]);
+    [[unroll]] for (uint r = 0; r < R; ++r) {
+      float wv[TAIL];
+      tail_values(row[r], pc.K, chunks * (32u / uint(TAIL)) + i, wv);
+      [[unroll]] for (uint t = 0; t < TILE; ++t) {
+        [[unroll]] for (uint h = 0; h < uint(TAIL) / 4u; ++h) {
+          const vec4 xv = fetch4(x, xrow[t] + chunks * 8u + i * (uint(TAIL) / 4u) + h);
+          acc[r][t] = fma(wv[4u * h], xv.x, acc[r][t]);
+          acc[r][t] = fma(wv[4u * h + 1u], xv.y, acc[r][t]);
+          acc[r][t] = fma(wv[4u * h + 2u], xv.z, acc[r][t]);
+          acc[r][t] = fma(wv[4u * h + 3u], xv.w, acc[r][t]);
         }
       }
     }
