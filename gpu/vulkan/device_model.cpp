@@ -21,10 +21,6 @@ uint64_t format_bytes(weight_format f, uint64_t K, uint64_t N) {
   return 0;
 }
 
-uint64_t matrix_bytes(const tensor_view& t) {
-  return format_bytes(native_format(t.type, t.ne0), t.ne0, t.ne1);
-}
-
 std::string mib(uint64_t b) {
   return std::to_string((b + (1 << 20) - 1) >> 20) + " MiB";
 }
@@ -35,6 +31,10 @@ std::vector<float> to_floats(const tensor_view& t) {
   std::vector<float> v(static_cast<size_t>(t.ne0 * t.ne1));
   dequantize_row(t.type, t.data, v.data(), t.ne0 * t.ne1);
   return v;
+}
+
+uint64_t device_model::matrix_bytes(const tensor_view& t) {
+  return format_bytes(native_format(t.type, t.ne0), t.ne0, t.ne1);
 }
 
 uint64_t device_model::estimate_bytes(const llama_model& model, uint32_t max_positions) {

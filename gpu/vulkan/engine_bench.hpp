@@ -1,13 +1,15 @@
 // Engine throughput measurement for `troupe-bench engine`: prefill and decode tokens per second
 // at several batch sizes, the weight bytes streamed per second during decode, and the device's
-// copy bandwidth as the yardstick. One JSON object per line:
+// read bandwidth as the yardstick. One JSON object per line:
 //   {"bench":"bandwidth","device":"...","gb_s":...,"copy_texel_gb_s":...,"copy_buffer_gb_s":...}
 //   {"bench":"engine","batch":B,"prompt_tokens":P,"gen_tokens":G,"prefill_tok_s":...,
-//    "decode_tok_s":...,"weight_gb_s":...,"bandwidth_fraction":...}
-// weight_gb_s = device weight bytes x decode steps / decode seconds (every decode step reads the
-// weights once); bandwidth_fraction = weight_gb_s / gb_s, the device's read bandwidth through texel
-// fetches (the path the kernels read weights by). The copy probes (texel fetches or storage
-// buffer loads in, storage buffer stores out) are reported alongside in bytes read per second.
+//    "decode_tok_s":...,"weight_gb_s":...,"streamed_gb_s":...,"bandwidth_fraction":...}
+// weight_gb_s = device weight bytes x decode steps / decode seconds; streamed_gb_s counts only the
+// bytes a decode step reads (every matrix once, not the embedding table unless the output
+// projection is tied to it); bandwidth_fraction = streamed_gb_s / gb_s, the device's read
+// bandwidth through texel fetches (the path the kernels read weights by). The copy probes
+// (texel fetches or storage buffer loads in, storage buffer stores out) are reported alongside,
+// in bytes read per second. One throwaway sequence runs before the measured batches.
 #pragma once
 
 #include <cstdint>
