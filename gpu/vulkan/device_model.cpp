@@ -1,5 +1,6 @@
 #include "gpu/vulkan/device_model.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -13,15 +14,11 @@ uint64_t format_bytes(weight_format f, uint64_t K, uint64_t N) {
     case weight_format::f16:
       return K * N * 2;
     case weight_format::q8_0:
-      return K * N + K * N / 16 + 32;
+      return K * N + (K / 256 + 1) * 16 * N + 16;
     case weight_format::q4_0:
-      return K * N / 2 + K * N / 16 + 32;
+      return K * N / 2 + (K / 256 + 1) * 16 * N + 16;
   }
   return 0;
-}
-
-uint64_t matrix_bytes(const tensor_view& t) {
-  return format_bytes(native_format(t.type, t.ne0), t.ne0, t.ne1);
 }
 
 std::string mib(uint64_t b) {
@@ -34,6 +31,10 @@ std::vector<float> to_floats(const tensor_view& t) {
   std::vector<float> v(static_cast<size_t>(t.ne0 * t.ne1));
   dequantize_row(t.type, t.data, v.data(), t.ne0 * t.ne1);
   return v;
+}
+
+uint64_t device_model::matrix_bytes(const tensor_view& t) {
+  return format_bytes(native_format(t.type, t.ne0), t.ne0, t.ne1);
 }
 
 uint64_t device_model::estimate_bytes(const llama_model& model, uint32_t max_positions) {
@@ -136,22 +137,60 @@ device_model::device_model(context& ctx, const llama_model& model, uint32_t max_
   rope_table = upload_floats(table, "rope table");
 }
 
-device_weight device_model::upload(const repacked_weight& w, const std::string& what) {
-  buffer b(*ctx_, w.bytes.size(), memory_kind::device, what);
-  b.upload(0, w.bytes.data(), w.bytes.size());
-  bytes_ += b.size();
-  device_weight d{w.format, w.K, w.N, b.address(), b.address() + w.scales_offset};
-  buffers_.push_back(std::move(b));
+device_weight upload_weight(context& ctx, const repacked_weight& w, const std::string& what) {
+  const auto& dev = ctx.device();
+  const uint64_t row_texels = w.row_texels();
+  const uint64_t max_bytes = std::min(dev.max_buffer_size, dev.max_memory_allocation_size);
+  const uint64_t max_texels = std::min(dev.max_texel_buffer_elements, max_bytes / 16);
+  if (row_texels == 0 || row_texels > max_texels) {
+    throw std::runtime_error(what + ": a row of " + std::to_string(w.K) + " values needs " +
+                             std::to_string(row_texels) + " texels but device '" + dev.name +
+                             "' allows " + std::to_string(max_texels) + " in one buffer view");
+  }
+  // One texel of slack for the alignment of the scales behind the values.
+  const uint64_t rows_per_part = std::max<uint64_t>(1, (max_texels - 1) / row_texels);
+  device_weight d{w.format, w.K, w.N, {}};
+  auto add = [&](const repacked_weight& part, uint32_t row0) {
+    auto b = std::make_shared<buffer>(ctx, part.bytes.size(), memory_kind::device, what);
+    b->upload(0, part.bytes.data(), part.bytes.size());
+    d.parts.push_back({b, row0, part.N, static_cast<uint32_t>(part.scales_offset / 16)});
+  };
+  if (w.N <= rows_per_part) {
+    add(w, 0);
+  } else {
+    for (uint64_t r = 0; r < w.N; r += rows_per_part) {
+      const auto n = static_cast<uint32_t>(std::min<uint64_t>(rows_per_part, w.N - r));
+      add(slice_rows(w, static_cast<uint32_t>(r), n), static_cast<uint32_t>(r));
+    }
+  }
   return d;
 }
 
-VkDeviceAddress device_model::upload_floats(const std::vector<float>& v, const std::string& what) {
-  buffer b(*ctx_, v.size() * 4, memory_kind::device, what);
-  b.upload(0, v.data(), v.size() * 4);
-  bytes_ += b.size();
-  const VkDeviceAddress a = b.address();
+std::vector<weight_format> device_model::formats() const {
+  std::vector<weight_format> out;
+  auto add = [&](const device_weight& w) {
+    if (std::find(out.begin(), out.end(), w.format) == out.end()) out.push_back(w.format);
+  };
+  add(tok_embd);
+  add(output);
+  for (const auto& l : layers) {
+    for (const device_weight* w : {&l.wqkv, &l.wo, &l.wgu, &l.wdown}) add(*w);
+  }
+  return out;
+}
+
+device_weight device_model::upload(const repacked_weight& w, const std::string& what) {
+  device_weight d = upload_weight(*ctx_, w, what);
+  for (const auto& p : d.parts) bytes_ += p.buf->size();
+  return d;
+}
+
+tensor_ref device_model::upload_floats(const std::vector<float>& v, const std::string& what) {
+  auto b = std::make_unique<buffer>(*ctx_, v.size() * 4, memory_kind::device, what);
+  b->upload(0, v.data(), v.size() * 4);
+  bytes_ += b->size();
   buffers_.push_back(std::move(b));
-  return a;
+  return at(*buffers_.back());
 }
 
 }  // namespace troupe::vk

@@ -4,7 +4,8 @@
 // computes all three; qwen2's biases likewise), and so are the FFN gate and up projections.
 // Norm weights and biases are converted to f32. The RoPE (cos, sin) table for every position up
 // to `max_positions` is computed here in double precision. A tied output projection shares the
-// embedding's buffer.
+// embedding's buffers. A matrix too large for one texel buffer view (maxTexelBufferElements) is
+// split by rows into parts, each in its own buffer; the kernels dispatch once per part.
 #pragma once
 
 #include <cstdint>
@@ -22,10 +23,14 @@ struct device_layer {
   device_weight wo;    // [dim][q_dim]
   device_weight wgu;   // [2 ffn][dim]: gate rows, then up rows
   device_weight wdown;
-  VkDeviceAddress attn_norm = 0;
-  VkDeviceAddress ffn_norm = 0;
-  VkDeviceAddress qkv_bias = 0;  // 0 when the model has none
+  tensor_ref attn_norm;
+  tensor_ref ffn_norm;
+  tensor_ref qkv_bias;  // empty when the model has none
 };
+
+device_weight upload_weight(context& ctx, const repacked_weight& w, const std::string& what);
+// Uploads a repacked matrix, in as many row parts as the device's texel views and buffers need.
+// Throws std::runtime_error when even one row does not fit a view.
 
 class device_model {
  public:
@@ -35,23 +40,26 @@ class device_model {
 
   static uint64_t estimate_bytes(const llama_model& model, uint32_t max_positions);
   // Device bytes the weights will take (exact up to alignment).
+  static uint64_t matrix_bytes(const tensor_view& t);
+  // Device bytes of one matrix (exact up to alignment).
 
   const llama_hparams& hparams() const { return hp_; }
   uint64_t bytes() const { return bytes_; }
+  std::vector<weight_format> formats() const;  // the formats of the model's matrices
 
   device_weight tok_embd;
   device_weight output;
-  VkDeviceAddress output_norm = 0;
-  VkDeviceAddress rope_table = 0;
+  tensor_ref output_norm;
+  tensor_ref rope_table;
   std::vector<device_layer> layers;
 
  private:
   device_weight upload(const repacked_weight& w, const std::string& what);
-  VkDeviceAddress upload_floats(const std::vector<float>& v, const std::string& what);
+  tensor_ref upload_floats(const std::vector<float>& v, const std::string& what);
 
   context* ctx_;
   llama_hparams hp_;
-  std::vector<buffer> buffers_;
+  std::vector<std::unique_ptr<buffer>> buffers_;  // vectors (norms, biases, rope table)
   uint64_t bytes_ = 0;
 };
 

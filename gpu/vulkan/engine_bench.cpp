@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstdio>
 
+#include "gpu/model/llama_model.hpp"
+#include "gpu/vulkan/device_model.hpp"
 #include "gpu/vulkan/kernels.hpp"
 #include "gpu/vulkan/vulkan_engine.hpp"
 
@@ -31,33 +33,58 @@ std::string num(double v) {
   return buf;
 }
 
+struct bandwidths {
+  double read = 0;         // texel fetches
+  double copy_texels = 0;  // texel fetches in, storage buffer stores out
+  double copy_buffer = 0;  // storage buffers both ways
+};
+
+// Bytes read per second by each probe (a copy writes as many as it reads).
+bandwidths measure_bandwidths(const std::string& device, uint64_t bytes) {
+  vk::context ctx(device);
+  vk::kernels k(ctx, {}, {});
+  bytes &= ~uint64_t{15};
+  // Copies write through a storage buffer binding, which devices may limit to 128 MiB.
+  const uint64_t copy_bytes =
+      std::min(bytes, ctx.device().max_storage_buffer_range & ~uint64_t{15});
+  vk::buffer a(ctx, bytes, vk::memory_kind::device, "bandwidth source");
+  vk::buffer c(ctx, copy_bytes, vk::memory_kind::device, "copy source");
+  vk::buffer b(ctx, copy_bytes, vk::memory_kind::device, "bandwidth destination");
+  a.fill_zero();
+  b.fill_zero();
+  c.fill_zero();
+  auto measure = [&](vk::copy_path path) {
+    const uint64_t n = path == vk::copy_path::read ? bytes : copy_bytes;
+    auto run = [&](int reps) {
+      VkCommandBuffer cmd = ctx.begin();
+      for (int i = 0; i < reps; ++i) {
+        k.copy(cmd, path == vk::copy_path::read ? a : c, b, n, path);
+        k.barrier(cmd);
+      }
+      ctx.submit_and_wait();
+    };
+    run(1);
+    const int reps = 5;
+    const auto t0 = clock_type::now();
+    run(reps);
+    return static_cast<double>(n) * reps / seconds_since(t0) / 1e9;
+  };
+  bandwidths out;
+  out.read = measure(vk::copy_path::read);
+  out.copy_texels = measure(vk::copy_path::copy_texels);
+  out.copy_buffer = measure(vk::copy_path::copy_buffer);
+  return out;
+}
+
 }  // namespace
 
 double measure_copy_bandwidth(const std::string& device, uint64_t bytes) {
-  vk::context ctx(device);
-  vk::kernels k(ctx, {});
-  bytes &= ~uint64_t{15};
-  vk::buffer a(ctx, bytes, vk::memory_kind::device, "bandwidth source");
-  vk::buffer b(ctx, bytes, vk::memory_kind::device, "bandwidth destination");
-  a.fill_zero();
-  b.fill_zero();
-  auto run = [&](int reps) {
-    VkCommandBuffer cmd = ctx.begin();
-    for (int i = 0; i < reps; ++i) {
-      k.copy(cmd, a.address(), b.address(), bytes);
-      k.barrier(cmd);
-    }
-    ctx.submit_and_wait();
-  };
-  run(1);
-  const int reps = 5;
-  const auto t0 = clock_type::now();
-  run(reps);
-  return static_cast<double>(bytes) * reps / seconds_since(t0) / 1e9;
+  return measure_bandwidths(device, bytes).read;
 }
 
 void run_engine_bench(const engine_bench_options& o, std::ostream& out) {
-  const double bw = measure_copy_bandwidth(o.device, o.bandwidth_bytes);
+  const bandwidths bws = measure_bandwidths(o.device, o.bandwidth_bytes);
+  const double bw = bws.read;
   const uint32_t max_batch = std::max<uint32_t>(
       1, o.batches.empty() ? 1 : *std::max_element(o.batches.begin(), o.batches.end()));
 
@@ -70,8 +97,27 @@ void run_engine_bench(const engine_bench_options& o, std::ostream& out) {
   eo.max_step_tokens = std::max<uint32_t>(64, max_batch * o.prompt_tokens);
   auto engine = open_vulkan_engine(eo);
   const auto& info = engine->info();
+  // A decode step reads every matrix but the embedding table (unless the output projection is
+  // tied to it): rows of the table are gathered, not streamed.
+  uint64_t streamed = info.weight_bytes;
+  {
+    const auto model = load_llama_model(o.model_path);
+    if (!model->hparams().tied_output) {
+      streamed -= std::min(streamed, vk::device_model::matrix_bytes(model->token_embd()));
+    }
+  }
+  // One throwaway sequence first, so the first measured batch pays no first-use costs.
+  {
+    step_input warm;
+    warm.seqs.push_back({0, {1, 2, 3, 4}, 0, true, 0, {}});
+    auto r = engine->step(warm);
+    warm.seqs[0] = {0, {r.tokens[0]}, 4, true, 1, {}};
+    engine->step(warm);
+    engine->release(0);
+  }
   out << "{\"bench\":\"bandwidth\",\"device\":\"" << json_escape(info.device.name)
-      << "\",\"gb_s\":" << num(bw) << "}\n";
+      << "\",\"gb_s\":" << num(bw) << ",\"copy_texel_gb_s\":" << num(bws.copy_texels)
+      << ",\"copy_buffer_gb_s\":" << num(bws.copy_buffer) << "}\n";
 
   uint64_t next_seq = 1;
   for (uint32_t B : o.batches) {
@@ -112,12 +158,13 @@ void run_engine_bench(const engine_bench_options& o, std::ostream& out) {
 
     const double weight_gb_s =
         static_cast<double>(info.weight_bytes) * o.gen_tokens / decode_s / 1e9;
+    const double streamed_gb_s = static_cast<double>(streamed) * o.gen_tokens / decode_s / 1e9;
     out << "{\"bench\":\"engine\",\"batch\":" << B << ",\"prompt_tokens\":" << o.prompt_tokens
         << ",\"gen_tokens\":" << o.gen_tokens
         << ",\"prefill_tok_s\":" << num(B * o.prompt_tokens / prefill_s)
         << ",\"decode_tok_s\":" << num(B * o.gen_tokens / decode_s)
-        << ",\"weight_gb_s\":" << num(weight_gb_s)
-        << ",\"bandwidth_fraction\":" << num(bw > 0 ? weight_gb_s / bw : 0) << "}\n";
+        << ",\"weight_gb_s\":" << num(weight_gb_s) << ",\"streamed_gb_s\":" << num(streamed_gb_s)
+        << ",\"bandwidth_fraction\":" << num(bw > 0 ? streamed_gb_s / bw : 0) << "}\n";
     out.flush();
   }
 }

@@ -1,11 +1,15 @@
 // Engine throughput measurement for `troupe-bench engine`: prefill and decode tokens per second
 // at several batch sizes, the weight bytes streamed per second during decode, and the device's
-// copy bandwidth as the yardstick. One JSON object per line:
-//   {"bench":"bandwidth","device":"...","gb_s":...}
+// read bandwidth as the yardstick. One JSON object per line:
+//   {"bench":"bandwidth","device":"...","gb_s":...,"copy_texel_gb_s":...,"copy_buffer_gb_s":...}
 //   {"bench":"engine","batch":B,"prompt_tokens":P,"gen_tokens":G,"prefill_tok_s":...,
-//    "decode_tok_s":...,"weight_gb_s":...,"bandwidth_fraction":...}
-// weight_gb_s = device weight bytes x decode steps / decode seconds (every decode step reads the
-// weights once); bandwidth_fraction = weight_gb_s / the copy kernel's read bandwidth.
+//    "decode_tok_s":...,"weight_gb_s":...,"streamed_gb_s":...,"bandwidth_fraction":...}
+// weight_gb_s = device weight bytes x decode steps / decode seconds; streamed_gb_s counts only the
+// bytes a decode step reads (every matrix once, not the embedding table unless the output
+// projection is tied to it); bandwidth_fraction = streamed_gb_s / gb_s, the device's read
+// bandwidth through texel fetches (the path the kernels read weights by). The copy probes
+// (texel fetches or storage buffer loads in, storage buffer stores out) are reported alongside,
+// in bytes read per second. One throwaway sequence runs before the measured batches.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +32,6 @@ void run_engine_bench(const engine_bench_options& options, std::ostream& out);
 // Throws std::runtime_error when the engine cannot be opened.
 
 double measure_copy_bandwidth(const std::string& device, uint64_t bytes = 256ull << 20);
-// Read bandwidth of the copy kernel in GB/s (bytes read per second; as many are written).
+// Read bandwidth in GB/s of a probe summing a buffer through texel fetches.
 
 }  // namespace troupe

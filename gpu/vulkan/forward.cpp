@@ -50,6 +50,18 @@ forward_pass::forward_pass(context& ctx, const kernels& k, const device_model& m
     k_cache_.emplace_back(ctx, layer_bytes, memory_kind::device, "KV cache keys");
     v_cache_.emplace_back(ctx, layer_bytes, memory_kind::device, "KV cache values");
   }
+  // Create every view now, so a step that could never be bound fails at load with the reason.
+  const uint64_t storage_range = ctx.device().max_storage_buffer_range;
+  for (const buffer* b : {&x_, &xn_, &qkv_, &att_, &gu_, &h_, &xs_, &logits_, &k_cache_[0]}) {
+    b->view(texel_format::rgba32ui);
+    if (b->size() > storage_range) {
+      throw std::runtime_error("an activation buffer of " + std::to_string(b->size()) +
+                               " bytes exceeds the device's storage buffer range of " +
+                               std::to_string(storage_range) + " bytes; lower max_step_tokens");
+    }
+  }
+  io_.view(texel_format::r32ui);
+  qkv_.view(texel_format::r32ui);
 }
 
 void forward_pass::run(const step_batch& batch, std::vector<float>& logits) {
@@ -76,44 +88,43 @@ void forward_pass::record(VkCommandBuffer cmd, uint32_t T, uint32_t S) {
   const auto& hp = model_->hparams();
   const auto& m = *model_;
   const uint32_t dim = hp.dim, q_dim = hp.q_dim(), ffn = hp.ffn_dim;
-  const VkDeviceAddress io = io_.address();
-  const VkDeviceAddress tokens = io, meta = io + off_meta_, table = io + off_table_,
-                        rows = io + off_rows_;
+  const tensor_ref tokens = at(io_), meta = at(io_, off_meta_), table = at(io_, off_table_),
+                   rows = at(io_, off_rows_);
+  const tensor_ref x = at(x_), xn = at(xn_), qkv = at(qkv_), att = at(att_), gu = at(gu_),
+                   h = at(h_), xs = at(xs_);
   const rope_params rope{static_cast<uint32_t>(hp.head_dim), static_cast<uint32_t>(hp.rope_dim),
                          hp.rope == rope_layout::neox};
   const float scale = 1.0f / std::sqrt(static_cast<float>(hp.head_dim));
 
-  k_->embed(cmd, m.tok_embd, tokens, x_.address(), T, dim);
+  k_->embed(cmd, m.tok_embd, tokens, x, T, dim);
   k_->barrier(cmd);
   for (size_t l = 0; l < m.layers.size(); ++l) {
     const auto& L = m.layers[l];
-    k_->rms_norm(cmd, x_.address(), L.attn_norm, xn_.address(), dim, T, dim, dim, hp.rms_eps);
+    k_->rms_norm(cmd, x, L.attn_norm, xn, dim, T, dim, dim, hp.rms_eps);
     k_->barrier(cmd);
-    k_->matmul(cmd, L.wqkv, xn_.address(), qkv_.address(), T, dim, qkv_dim_, false, L.qkv_bias);
+    k_->matmul(cmd, L.wqkv, xn, qkv, T, dim, qkv_dim_, false, L.qkv_bias);
     k_->barrier(cmd);
-    k_->rope_store(cmd, qkv_.address(), k_cache_[l].address(), v_cache_[l].address(), meta, table,
-                   m.rope_table, T, hp.n_head, hp.n_head_kv, rope, limits_.block_tokens, qkv_dim_);
+    k_->rope_store(cmd, qkv, k_cache_[l], v_cache_[l], meta, table, m.rope_table, T, hp.n_head,
+                   hp.n_head_kv, rope, limits_.block_tokens, qkv_dim_);
     k_->barrier(cmd);
-    k_->attention(cmd, qkv_.address(), att_.address(), k_cache_[l].address(), v_cache_[l].address(),
-                  meta, table, T, hp.n_head, hp.n_head_kv, hp.head_dim, limits_.block_tokens,
-                  qkv_dim_, q_dim, scale);
+    k_->attention(cmd, qkv, att, k_cache_[l], v_cache_[l], meta, table, T, hp.n_head, hp.n_head_kv,
+                  hp.head_dim, limits_.block_tokens, qkv_dim_, q_dim, scale);
     k_->barrier(cmd);
-    k_->matmul(cmd, L.wo, att_.address(), x_.address(), T, q_dim, dim, true);
+    k_->matmul(cmd, L.wo, att, x, T, q_dim, dim, true);
     k_->barrier(cmd);
-    k_->rms_norm(cmd, x_.address(), L.ffn_norm, xn_.address(), dim, T, dim, dim, hp.rms_eps);
+    k_->rms_norm(cmd, x, L.ffn_norm, xn, dim, T, dim, dim, hp.rms_eps);
     k_->barrier(cmd);
-    k_->matmul(cmd, L.wgu, xn_.address(), gu_.address(), T, dim, 2 * ffn, false);
+    k_->matmul(cmd, L.wgu, xn, gu, T, dim, 2 * ffn, false);
     k_->barrier(cmd);
-    k_->silu_mul(cmd, gu_.address(), h_.address(), ffn, T, ffn);
+    k_->silu_mul(cmd, gu, h, ffn, T, ffn);
     k_->barrier(cmd);
-    k_->matmul(cmd, L.wdown, h_.address(), x_.address(), T, ffn, dim, true);
+    k_->matmul(cmd, L.wdown, h, x, T, ffn, dim, true);
     k_->barrier(cmd);
   }
   if (S > 0) {
-    k_->rms_norm(cmd, x_.address(), m.output_norm, xs_.address(), dim, S, dim, dim, hp.rms_eps,
-                 rows);
+    k_->rms_norm(cmd, x, m.output_norm, xs, dim, S, dim, dim, hp.rms_eps, rows);
     k_->barrier(cmd);
-    k_->matmul(cmd, m.output, xs_.address(), logits_.address(), S, dim, hp.vocab_size, false);
+    k_->matmul(cmd, m.output, xs, at(logits_), S, dim, hp.vocab_size, false);
     k_->barrier(cmd);
   }
 }

@@ -1,6 +1,7 @@
-// Every kernel against a plain C++ reference: projections for each weight format (and their
-// independence of the batch size), embedding, RMSNorm, RoPE + paged KV writes and attention at
-// head sizes 8, 64 and 128 over mixed batches of sequences, SiLU gating and the copy probe.
+// Every kernel against a plain C++ reference: projections for each weight format in both variants
+// (and their independence of the batch size, and matrices split into row parts), embedding,
+// RMSNorm, RoPE + paged KV writes and attention at head sizes 8, 64 and 128 over mixed batches of
+// sequences, SiLU gating and the bandwidth probes.
 #include "gpu/vulkan/kernels.hpp"
 
 #include <gtest/gtest.h>
@@ -10,6 +11,7 @@
 #include <random>
 
 #include "gpu/model/tensor_types.hpp"
+#include "gpu/vulkan/device_model.hpp"
 
 namespace troupe::vk {
 namespace {
@@ -19,10 +21,25 @@ class KernelTest : public ::testing::Test {
   static void SetUpTestSuite() {
     ctx_ = new context("0");
     k_ = new kernels(*ctx_, {8, 64, 128});
+    const matmul_kind other =
+        k_->kind() == matmul_kind::rows ? matmul_kind::split : matmul_kind::rows;
+    if (other == matmul_kind::split || ctx_->device().subgroup_shuffle) {
+      other_ = new kernels(*ctx_, {}, kernels::all_formats(), other);
+    }
   }
   static void TearDownTestSuite() {
+    delete other_;
     delete k_;
     delete ctx_;
+  }
+  // The projection kernels of both variants this device can run.
+  static std::vector<const kernels*> variants() {
+    std::vector<const kernels*> v{k_};
+    if (other_) v.push_back(other_);
+    return v;
+  }
+  static const char* name(const kernels* k) {
+    return k->kind() == matmul_kind::rows ? "rows" : "split";
   }
 
   template <typename T>
@@ -52,9 +69,11 @@ class KernelTest : public ::testing::Test {
 
   static context* ctx_;
   static kernels* k_;
+  static kernels* other_;
 };
 context* KernelTest::ctx_ = nullptr;
 kernels* KernelTest::k_ = nullptr;
+kernels* KernelTest::other_ = nullptr;
 
 struct quantized {
   std::vector<uint8_t> gguf;   // GGUF layout
@@ -74,44 +93,55 @@ quantized quantize(ggml_type type, const std::vector<float>& values, int64_t K, 
 }
 
 struct uploaded {
-  buffer buf;
   device_weight w;
 };
 
-uploaded upload_weight(context& ctx, ggml_type type, const quantized& q, int64_t K, int64_t N) {
-  auto r = repack(type, q.gguf.data(), K, N);
-  uploaded u;
-  u.buf = buffer(ctx, r.bytes.size(), memory_kind::device, "weight");
-  u.buf.upload(0, r.bytes.data(), r.bytes.size());
-  u.w = {r.format, r.K, r.N, u.buf.address(), u.buf.address() + r.scales_offset};
+uploaded upload(context& ctx, ggml_type type, const quantized& q, int64_t K, int64_t N) {
+  return {upload_weight(ctx, repack(type, q.gguf.data(), K, N), "weight")};
+}
+
+// The matrix in parts of at most `rows` rows, as upload_weight makes on devices with small views.
+uploaded upload_in_parts(context& ctx, ggml_type type, const quantized& q, int64_t K, int64_t N,
+                         uint32_t rows) {
+  const auto whole = repack(type, q.gguf.data(), K, N);
+  uploaded u{{whole.format, whole.K, whole.N, {}}};
+  for (uint32_t r = 0; r < whole.N; r += rows) {
+    const uint32_t n = std::min<uint32_t>(rows, whole.N - r);
+    const auto part = upload_weight(ctx, slice_rows(whole, r, n), "weight part");
+    u.w.parts.push_back(part.parts.at(0));
+    u.w.parts.back().row0 = r;
+  }
   return u;
 }
 
 const ggml_type k_types[] = {ggml_type::f32, ggml_type::f16, ggml_type::q8_0, ggml_type::q4_0};
 
 TEST_F(KernelTest, MatmulMatchesReferenceForEveryFormatAndBatch) {
-  for (ggml_type type : k_types) {
-    for (auto [K, N] : {std::pair<int64_t, int64_t>{64, 37}, {256, 64}, {512, 9}}) {
-      const auto q = quantize(type, randoms(K * N, 1 + K + N), K, N);
-      auto w = upload_weight(*ctx_, type, q, K, N);
-      for (uint32_t T : {1u, 3u, 13u}) {
-        const uint32_t xs = static_cast<uint32_t>(K) + 4, ys = static_cast<uint32_t>(N) + 3;
-        auto xv = randoms(T * xs, 7 + T);
-        auto x = make(xv);
-        auto bias_v = randoms(N, 99);
-        auto bias = make(bias_v);
-        auto init = randoms(T * ys, 5);
-        auto y = make(init);
-        auto cmd = ctx_->begin();
-        k_->matmul(cmd, w.w, x.address(), y.address(), T, xs, ys, true, bias.address());
-        ctx_->submit_and_wait();
-        auto got = read(y, T * ys);
-        for (uint32_t t = 0; t < T; ++t) {
-          for (int64_t n = 0; n < N; ++n) {
-            double ref = init[t * ys + n] + bias_v[n];
-            for (int64_t k = 0; k < K; ++k) ref += double(q.dequant[n * K + k]) * xv[t * xs + k];
-            ASSERT_NEAR(got[t * ys + n], ref, 1e-4 * (1 + std::abs(ref)))
-                << type_name(type) << " K=" << K << " N=" << N << " T=" << T << " t=" << t;
+  for (const kernels* k : variants()) {
+    for (ggml_type type : k_types) {
+      for (auto [K, N] : {std::pair<int64_t, int64_t>{64, 37}, {256, 64}, {512, 9}, {96, 70}}) {
+        const auto q = quantize(type, randoms(K * N, 1 + K + N), K, N);
+        auto w = N == 70 ? upload_in_parts(*ctx_, type, q, K, N, 32) : upload(*ctx_, type, q, K, N);
+        for (uint32_t T : {1u, 3u, 13u}) {
+          const uint32_t xs = static_cast<uint32_t>(K) + 4, ys = static_cast<uint32_t>(N) + 3;
+          auto xv = randoms(T * xs, 7 + T);
+          auto x = make(xv);
+          auto bias_v = randoms(N, 99);
+          auto bias = make(bias_v);
+          auto init = randoms(T * ys, 5);
+          auto y = make(init);
+          auto cmd = ctx_->begin();
+          k->matmul(cmd, w.w, at(x), at(y), T, xs, ys, true, at(bias));
+          ctx_->submit_and_wait();
+          auto got = read(y, T * ys);
+          for (uint32_t t = 0; t < T; ++t) {
+            for (int64_t n = 0; n < N; ++n) {
+              double ref = init[t * ys + n] + bias_v[n];
+              for (int64_t j = 0; j < K; ++j) ref += double(q.dequant[n * K + j]) * xv[t * xs + j];
+              ASSERT_NEAR(got[t * ys + n], ref, 1e-4 * (1 + std::abs(ref)))
+                  << name(k) << " " << type_name(type) << " K=" << K << " N=" << N << " T=" << T
+                  << " t=" << t;
+            }
           }
         }
       }
@@ -120,26 +150,29 @@ TEST_F(KernelTest, MatmulMatchesReferenceForEveryFormatAndBatch) {
 }
 
 TEST_F(KernelTest, MatmulResultDoesNotDependOnBatchSize) {
-  const int64_t K = 256, N = 33;
-  for (ggml_type type : k_types) {
-    const auto q = quantize(type, randoms(K * N, 3), K, N);
-    auto w = upload_weight(*ctx_, type, q, K, N);
-    const uint32_t T = 11;
-    auto xv = randoms(T * K, 4);
-    auto x = make(xv);
-    auto y_all = zeros(T * N * 4);
-    auto cmd = ctx_->begin();
-    k_->matmul(cmd, w.w, x.address(), y_all.address(), T, K, N, false);
-    ctx_->submit_and_wait();
-    auto all = read(y_all, T * N);
-    for (uint32_t t = 0; t < T; t += 5) {
-      auto y_one = zeros(N * 4);
-      cmd = ctx_->begin();
-      k_->matmul(cmd, w.w, x.address() + t * K * 4, y_one.address(), 1, K, N, false);
+  const int64_t K = 288, N = 33;  // K not a multiple of 64: a tail for the float formats
+  for (const kernels* k : variants()) {
+    for (ggml_type type : k_types) {
+      const auto q = quantize(type, randoms(K * N, 3), K, N);
+      auto w = upload(*ctx_, type, q, K, N);
+      const uint32_t T = 11;
+      auto xv = randoms(T * K, 4);
+      auto x = make(xv);
+      auto y_all = zeros(T * N * 4);
+      auto cmd = ctx_->begin();
+      k->matmul(cmd, w.w, at(x), at(y_all), T, K, N, false);
       ctx_->submit_and_wait();
-      auto one = read(y_one, N);
-      for (int64_t n = 0; n < N; ++n) {
-        ASSERT_EQ(std::memcmp(&one[n], &all[t * N + n], 4), 0) << type_name(type) << " t=" << t;
+      auto all = read(y_all, T * N);
+      for (uint32_t t = 0; t < T; t += 5) {
+        auto y_one = zeros(N * 4);
+        cmd = ctx_->begin();
+        k->matmul(cmd, w.w, at(x, t * K * 4), at(y_one), 1, K, N, false);
+        ctx_->submit_and_wait();
+        auto one = read(y_one, N);
+        for (int64_t n = 0; n < N; ++n) {
+          ASSERT_EQ(std::memcmp(&one[n], &all[t * N + n], 4), 0)
+              << name(k) << " " << type_name(type) << " t=" << t;
+        }
       }
     }
   }
@@ -149,12 +182,12 @@ TEST_F(KernelTest, EmbedGathersDequantizedRows) {
   const int64_t K = 64, V = 50;
   for (ggml_type type : k_types) {
     const auto q = quantize(type, randoms(K * V, 11), K, V);
-    auto w = upload_weight(*ctx_, type, q, K, V);
-    std::vector<int32_t> toks = {3, 49, 0, 3, 17};
+    auto w = upload_in_parts(*ctx_, type, q, K, V, 20);
+    std::vector<int32_t> toks = {3, 49, 0, 3, 17, 25};
     auto tb = make(toks);
     auto x = zeros(toks.size() * K * 4);
     auto cmd = ctx_->begin();
-    k_->embed(cmd, w.w, tb.address(), x.address(), toks.size(), K);
+    k_->embed(cmd, w.w, at(tb), at(x), toks.size(), K);
     ctx_->submit_and_wait();
     auto got = read(x, toks.size() * K);
     for (size_t t = 0; t < toks.size(); ++t) {
@@ -176,8 +209,8 @@ TEST_F(KernelTest, RmsNormAllRowsAndSelectedRows) {
   auto y = zeros(R * K * 4);
   auto ys = zeros(2 * K * 4);
   auto cmd = ctx_->begin();
-  k_->rms_norm(cmd, x.address(), w.address(), y.address(), K, R, K, K, 1e-5f);
-  k_->rms_norm(cmd, x.address(), w.address(), ys.address(), K, 2, K, K, 1e-5f, rb.address());
+  k_->rms_norm(cmd, at(x), at(w), at(y), K, R, K, K, 1e-5f);
+  k_->rms_norm(cmd, at(x), at(w), at(ys), K, 2, K, K, 1e-5f, at(rb));
   ctx_->submit_and_wait();
   auto got = read(y, R * K);
   auto got_sel = read(ys, 2 * K);
@@ -203,7 +236,7 @@ TEST_F(KernelTest, SiluMul) {
   auto g = make(gu);
   auto h = zeros(T * F * 4);
   auto cmd = ctx_->begin();
-  k_->silu_mul(cmd, g.address(), h.address(), F, T, F);
+  k_->silu_mul(cmd, at(g), at(h), F, T, F);
   ctx_->submit_and_wait();
   auto got = read(h, T * F);
   for (uint32_t t = 0; t < T; ++t) {
@@ -215,14 +248,28 @@ TEST_F(KernelTest, SiluMul) {
   }
 }
 
-TEST_F(KernelTest, CopyProbe) {
+TEST_F(KernelTest, BandwidthProbes) {
   std::vector<float> v = randoms(100000, 41);
   auto src = make(v);
-  auto dst = zeros(v.size() * 4);
+  for (copy_path path : {copy_path::copy_texels, copy_path::copy_buffer}) {
+    auto dst = zeros(v.size() * 4);
+    auto cmd = ctx_->begin();
+    k_->copy(cmd, src, dst, v.size() * 4, path);
+    ctx_->submit_and_wait();
+    EXPECT_EQ(read(dst, v.size()), v);
+  }
+  // The read probe sums each workgroup's slice per lane: the words' total is preserved.
+  std::vector<uint32_t> ones(70000, 1);
+  auto src1 = make(ones);
+  auto sums = zeros(1 << 16);
   auto cmd = ctx_->begin();
-  k_->copy(cmd, src.address(), dst.address(), v.size() * 4);
+  k_->copy(cmd, src1, sums, ones.size() * 4, copy_path::read);
   ctx_->submit_and_wait();
-  EXPECT_EQ(read(dst, v.size()), v);
+  std::vector<uint32_t> got(1 << 14);
+  sums.download(0, got.data(), got.size() * 4);
+  uint64_t total = 0;
+  for (uint32_t g : got) total += g;
+  EXPECT_EQ(total, ones.size());
 }
 
 // RoPE + paged KV write + attention for several sequences in one step against a direct
@@ -300,16 +347,16 @@ TEST_F(KernelTest, RopeAndPagedAttentionMixedBatch) {
     rope_params rp{c.head_dim, c.rope_dim, c.neox};
     auto cmd = ctx_->begin();
     // Step 1: the histories; step 2: the new tokens, attending over history and chunk.
-    k_->rope_store(cmd, qh.address(), kc.address(), vc.address(), mh.address(), tab.address(),
-                   rope.address(), T_hist, c.n_head, c.n_kv, rp, BT, row);
+    k_->rope_store(cmd, at(qh), kc, vc, at(mh), at(tab), at(rope), T_hist, c.n_head, c.n_kv, rp, BT,
+                   row);
     k_->barrier(cmd);
-    k_->attention(cmd, qh.address(), out_h.address(), kc.address(), vc.address(), mh.address(),
-                  tab.address(), T_hist, c.n_head, c.n_kv, c.head_dim, BT, row, q_dim, scale);
-    k_->rope_store(cmd, qs.address(), kc.address(), vc.address(), ms.address(), tab.address(),
-                   rope.address(), T, c.n_head, c.n_kv, rp, BT, row);
+    k_->attention(cmd, at(qh), at(out_h), kc, vc, at(mh), at(tab), T_hist, c.n_head, c.n_kv,
+                  c.head_dim, BT, row, q_dim, scale);
+    k_->rope_store(cmd, at(qs), kc, vc, at(ms), at(tab), at(rope), T, c.n_head, c.n_kv, rp, BT,
+                   row);
     k_->barrier(cmd);
-    k_->attention(cmd, qs.address(), out.address(), kc.address(), vc.address(), ms.address(),
-                  tab.address(), T, c.n_head, c.n_kv, c.head_dim, BT, row, q_dim, scale);
+    k_->attention(cmd, at(qs), at(out), kc, vc, at(ms), at(tab), T, c.n_head, c.n_kv, c.head_dim,
+                  BT, row, q_dim, scale);
     ctx_->submit_and_wait();
     auto got = read(out, T * q_dim);
 

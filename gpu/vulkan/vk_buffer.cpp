@@ -17,8 +17,12 @@ std::string mib(uint64_t bytes) {
 
 }  // namespace
 
+uint32_t texel_bytes(texel_format f) {
+  return f == texel_format::rgba32ui ? 16 : 4;
+}
+
 buffer::buffer(context& ctx, uint64_t size, memory_kind kind, const std::string& what)
-    : ctx_(&ctx), size_(std::max<uint64_t>(size, 16)) {
+    : ctx_(&ctx), size_(std::max<uint64_t>(size, 16)), what_(what) {
   const auto& dev = ctx.device();
   if (size_ > dev.max_buffer_size || size_ > dev.max_memory_allocation_size) {
     throw vulkan_error(what + " needs a buffer of " + mib(size_) + " but device '" + dev.name +
@@ -29,8 +33,9 @@ buffer::buffer(context& ctx, uint64_t size, memory_kind kind, const std::string&
   VkBufferCreateInfo info{};
   info.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO;
   info.size = size_;
-  info.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
-               VK_BUFFER_USAGE_TRANSFER_DST_BIT | VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT;
+  info.usage = VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT | VK_BUFFER_USAGE_STORAGE_TEXEL_BUFFER_BIT |
+               VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
+               VK_BUFFER_USAGE_TRANSFER_DST_BIT;
   info.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
   check(vkCreateBuffer(ctx.handle(), &info, nullptr, &buffer_), "vkCreateBuffer (" + what + ")");
 
@@ -50,12 +55,8 @@ buffer::buffer(context& ctx, uint64_t size, memory_kind kind, const std::string&
   }
   device_local_ = ctx.memory_type_device_local(type);
 
-  VkMemoryAllocateFlagsInfo flags{};
-  flags.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_FLAGS_INFO;
-  flags.flags = VK_MEMORY_ALLOCATE_DEVICE_ADDRESS_BIT;
   VkMemoryAllocateInfo alloc{};
   alloc.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO;
-  alloc.pNext = &flags;
   alloc.allocationSize = req.size;
   alloc.memoryTypeIndex = type;
   VkResult r = vkAllocateMemory(ctx.handle(), &alloc, nullptr, &memory_);
@@ -71,10 +72,6 @@ buffer::buffer(context& ctx, uint64_t size, memory_kind kind, const std::string&
   if (ctx.memory_type_host_visible(type)) {
     check(vkMapMemory(ctx.handle(), memory_, 0, VK_WHOLE_SIZE, 0, &mapped_), "vkMapMemory");
   }
-  VkBufferDeviceAddressInfo addr{};
-  addr.sType = VK_STRUCTURE_TYPE_BUFFER_DEVICE_ADDRESS_INFO;
-  addr.buffer = buffer_;
-  address_ = vkGetBufferDeviceAddress(ctx.handle(), &addr);
 }
 
 buffer::~buffer() {
@@ -91,17 +88,22 @@ buffer& buffer::operator=(buffer&& other) noexcept {
     ctx_ = std::exchange(other.ctx_, nullptr);
     buffer_ = std::exchange(other.buffer_, VK_NULL_HANDLE);
     memory_ = std::exchange(other.memory_, VK_NULL_HANDLE);
-    address_ = std::exchange(other.address_, 0);
     size_ = std::exchange(other.size_, 0);
     alloc_size_ = std::exchange(other.alloc_size_, 0);
     mapped_ = std::exchange(other.mapped_, nullptr);
     device_local_ = std::exchange(other.device_local_, false);
+    what_ = std::move(other.what_);
+    for (size_t i = 0; i < 2; ++i) views_[i] = std::exchange(other.views_[i], VK_NULL_HANDLE);
   }
   return *this;
 }
 
 void buffer::reset() {
   if (!ctx_) return;
+  for (VkBufferView& v : views_) {
+    if (v) vkDestroyBufferView(ctx_->handle(), v, nullptr);
+    v = VK_NULL_HANDLE;
+  }
   if (buffer_) vkDestroyBuffer(ctx_->handle(), buffer_, nullptr);
   if (memory_) {
     vkFreeMemory(ctx_->handle(), memory_, nullptr);
@@ -147,6 +149,29 @@ void buffer::download(uint64_t offset, void* data, uint64_t bytes) {
     std::memcpy(static_cast<char*>(data) + done, staging.mapped(), n);
     done += n;
   }
+}
+
+VkBufferView buffer::view(texel_format f) const {
+  VkBufferView& v = views_[static_cast<uint32_t>(f)];
+  if (v) return v;
+  const uint64_t texels = size_ / texel_bytes(f);
+  const uint64_t limit = ctx_->device().max_texel_buffer_elements;
+  if (texels > limit) {
+    throw vulkan_error(what_ + " needs " + std::to_string(texels) + " texels of " +
+                           std::to_string(texel_bytes(f)) +
+                           " bytes in one buffer view but device '" + ctx_->device().name +
+                           "' allows at most " + std::to_string(limit),
+                       VK_ERROR_FORMAT_NOT_SUPPORTED);
+  }
+  VkBufferViewCreateInfo info{};
+  info.sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO;
+  info.buffer = buffer_;
+  info.format = f == texel_format::rgba32ui ? VK_FORMAT_R32G32B32A32_UINT : VK_FORMAT_R32_UINT;
+  info.offset = 0;
+  info.range = texels * texel_bytes(f);
+  check(vkCreateBufferView(ctx_->handle(), &info, nullptr, &v),
+        "vkCreateBufferView (" + what_ + ")");
+  return v;
 }
 
 void buffer::fill_zero() {

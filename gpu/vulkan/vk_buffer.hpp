@@ -1,6 +1,8 @@
-// Device buffers addressed by shaders through buffer device addresses (no descriptor sets, so no
-// binding is ever limited by maxStorageBufferRange: a kernel receives 64-bit addresses in its push
-// constants).
+// Device buffers, read and written by kernels through texel buffer views: CPU implementations
+// (lavapipe) vectorize texel fetches but run every storage-buffer or device-address load as a loop
+// over the SIMD lanes, and GPUs serve texel fetches from their texture caches. A buffer creates
+// its views on first use, one per format, covering the whole buffer; a buffer with more texels
+// than the device's maxTexelBufferElements cannot be viewed (callers split large tensors).
 //
 // `device` buffers prefer device-local memory (on unified-memory devices such as lavapipe that
 // memory is also host-visible and gets mapped, so uploads skip the staging copy); `host` buffers
@@ -18,6 +20,12 @@ namespace troupe::vk {
 
 enum class memory_kind { device, host };
 
+enum class texel_format : uint32_t {
+  rgba32ui,  // 16-byte texels: four floats, four packed words
+  r32ui,     // 4-byte texels: one float or word
+};
+uint32_t texel_bytes(texel_format f);
+
 class buffer {
  public:
   buffer() = default;
@@ -31,7 +39,6 @@ class buffer {
   buffer& operator=(const buffer&) = delete;
 
   VkBuffer handle() const { return buffer_; }
-  VkDeviceAddress address() const { return address_; }
   uint64_t size() const { return size_; }
   void* mapped() const { return mapped_; }  // nullptr unless host-visible
   bool device_local() const { return device_local_; }
@@ -43,17 +50,22 @@ class buffer {
   // Copies device data out (same two paths).
   void fill_zero();
 
+  VkBufferView view(texel_format f) const;
+  // The whole buffer as texels of `f` (created once). Throws vulkan_error when the buffer holds
+  // more texels than the device allows in one view.
+
  private:
   void reset();
 
   context* ctx_ = nullptr;
   VkBuffer buffer_ = VK_NULL_HANDLE;
   VkDeviceMemory memory_ = VK_NULL_HANDLE;
-  VkDeviceAddress address_ = 0;
   uint64_t size_ = 0;
   uint64_t alloc_size_ = 0;
   void* mapped_ = nullptr;
   bool device_local_ = false;
+  std::string what_;
+  mutable VkBufferView views_[2] = {VK_NULL_HANDLE, VK_NULL_HANDLE};
 };
 
 }  // namespace troupe::vk

@@ -59,19 +59,15 @@ context::context(std::string_view device_spec) : instance_(std::make_unique<inst
   size_control.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES;
   size_control.subgroupSizeControl = pin_subgroup_size_ ? VK_TRUE : VK_FALSE;
   size_control.computeFullSubgroups = device_.compute_full_subgroups ? VK_TRUE : VK_FALSE;
-  VkPhysicalDeviceVulkan12Features f12{};
-  f12.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES;
-  f12.bufferDeviceAddress = VK_TRUE;
   VkPhysicalDeviceFeatures2 features{};
   features.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2;
   features.features.shaderInt64 = device_.shader_int64 ? VK_TRUE : VK_FALSE;
-  features.pNext = &f12;
 
   std::vector<const char*> extensions;
   const bool v13 =
       device_.api_version >= VK_API_VERSION_1_3 && instance_->api_version() >= VK_API_VERSION_1_3;
   if (pin_subgroup_size_ || device_.compute_full_subgroups) {
-    f12.pNext = &size_control;
+    features.pNext = &size_control;
     if (!v13) extensions.push_back("VK_EXT_subgroup_size_control");
   }
   if (device_.memory_budget) extensions.push_back(VK_EXT_MEMORY_BUDGET_EXTENSION_NAME);
@@ -101,11 +97,13 @@ context::context(std::string_view device_spec) : instance_(std::make_unique<inst
   VkFenceCreateInfo fence{};
   fence.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO;
   check(vkCreateFence(device_handle_, &fence, nullptr, &fence_), "vkCreateFence");
+  descriptors_ = std::make_unique<descriptor_arena>(device_handle_);
 }
 
 context::~context() {
   if (device_handle_ != VK_NULL_HANDLE) {
     vkDeviceWaitIdle(device_handle_);
+    descriptors_.reset();
     if (fence_) vkDestroyFence(device_handle_, fence_, nullptr);
     if (pool_) vkDestroyCommandPool(device_handle_, pool_, nullptr);
     vkDestroyDevice(device_handle_, nullptr);
@@ -149,11 +147,16 @@ uint64_t context::available_device_bytes() {
 
 VkCommandBuffer context::begin() {
   check(vkResetCommandBuffer(cmd_, 0), "vkResetCommandBuffer");
+  descriptors_->reset();
   VkCommandBufferBeginInfo info{};
   info.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO;
   info.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
   check(vkBeginCommandBuffer(cmd_, &info), "vkBeginCommandBuffer");
   return cmd_;
+}
+
+VkDescriptorSet context::descriptor_set(VkDescriptorSetLayout layout) {
+  return descriptors_->allocate(layout);
 }
 
 void context::submit_and_wait() {

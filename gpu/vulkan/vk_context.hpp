@@ -1,6 +1,7 @@
 // One logical Vulkan device ready for compute: the selected physical device, a compute queue, a
-// command pool with one reusable command buffer and fence, and the features the kernels use
-// (buffer device addresses, a fixed subgroup size per pipeline where the device can pin it).
+// command pool with one reusable command buffer and fence, the descriptor sets of the dispatches
+// recorded into it, and the features the kernels use (a fixed subgroup size per pipeline where
+// the device can pin it).
 //
 // Work is recorded into the context's command buffer between `begin()` and `submit_and_wait()`;
 // the engine records a whole step at once. Not thread-safe: one engine drives one context.
@@ -12,6 +13,7 @@
 #include <memory>
 #include <string_view>
 
+#include "gpu/vulkan/vk_descriptors.hpp"
 #include "gpu/vulkan/vk_devices.hpp"
 #include "gpu/vulkan/vk_instance.hpp"
 
@@ -48,7 +50,9 @@ class context {
   // device-local heap size minus what this context allocated.
 
   VkCommandBuffer begin();
-  // Resets and begins the context's command buffer.
+  // Resets and begins the context's command buffer (and frees the previous one's descriptor sets).
+  VkDescriptorSet descriptor_set(VkDescriptorSetLayout layout);
+  // A descriptor set for one dispatch of the command buffer being recorded.
   void submit_and_wait();
   // Ends, submits and waits for the command buffer; throws vulkan_error (device lost, ...).
 
@@ -65,6 +69,7 @@ class context {
   VkCommandPool pool_ = VK_NULL_HANDLE;
   VkCommandBuffer cmd_ = VK_NULL_HANDLE;
   VkFence fence_ = VK_NULL_HANDLE;
+  std::unique_ptr<descriptor_arena> descriptors_;
   uint32_t subgroup_size_ = 0;
   bool pin_subgroup_size_ = false;
   uint64_t allocated_device_ = 0;

@@ -101,7 +101,6 @@ uint64_t physical_device::device_local_available() const {
 std::string physical_device::unsupported_reason() const {
   if (api_version < VK_API_VERSION_1_2) return "device '" + name + "' supports only Vulkan 1.0/1.1";
   if (!has_compute_queue) return "device '" + name + "' has no compute queue";
-  if (!buffer_device_address) return "device '" + name + "' lacks the bufferDeviceAddress feature";
   if (!subgroup_arithmetic)
     return "device '" + name + "' lacks subgroup arithmetic operations in compute shaders";
   if (max_push_constants < 128)
@@ -199,6 +198,8 @@ std::vector<physical_device> enumerate_devices(VkInstance instance) {
     d.max_workgroup_count_x = p.limits.maxComputeWorkGroupCount[0];
     d.max_workgroup_count_y = p.limits.maxComputeWorkGroupCount[1];
     d.max_push_constants = p.limits.maxPushConstantsSize;
+    d.max_texel_buffer_elements = p.limits.maxTexelBufferElements;
+    d.min_texel_buffer_offset_alignment = p.limits.minTexelBufferOffsetAlignment;
 
     VkPhysicalDeviceMaintenance3Properties m3{};
     m3.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_3_PROPERTIES;
@@ -215,6 +216,8 @@ std::vector<physical_device> enumerate_devices(VkInstance instance) {
     d.subgroup_arithmetic = (subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
                             (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_ARITHMETIC_BIT) &&
                             (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_BASIC_BIT);
+    d.subgroup_shuffle = (subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
+                         (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_SHUFFLE_BIT);
 
     VkPhysicalDeviceSubgroupSizeControlFeatures size_features{};
     size_features.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES;

@@ -45,11 +45,14 @@ struct physical_device {
   uint32_t max_workgroup_count_x = 0;
   uint32_t max_workgroup_count_y = 0;
   uint32_t max_push_constants = 0;
+  uint64_t max_texel_buffer_elements = 0;  // texels one buffer view may cover
+  uint64_t min_texel_buffer_offset_alignment = 0;
 
   uint32_t subgroup_size = 0;  // the default size reported by the device
   uint32_t min_subgroup_size = 0;
   uint32_t max_subgroup_size = 0;
   bool subgroup_arithmetic = false;    // subgroupAdd/Max in compute shaders
+  bool subgroup_shuffle = false;       // subgroupShuffle in compute shaders
   bool subgroup_size_control = false;  // a compute pipeline can require a subgroup size
   bool compute_full_subgroups = false;
   bool buffer_device_address = false;

@@ -53,8 +53,9 @@ class vulkan_engine final : public engine {
     tok_ = load_tokenizer(model_->file());
     const auto& hp = model_->hparams();
     ctx_ = std::make_unique<vk::context>(o.device);
-    kernels_ = std::make_unique<vk::kernels>(*ctx_, std::vector<uint32_t>{uint32_t(hp.head_dim)});
     dev_model_ = std::make_unique<vk::device_model>(*ctx_, *model_, o.max_seq_len);
+    kernels_ = std::make_unique<vk::kernels>(*ctx_, std::vector<uint32_t>{uint32_t(hp.head_dim)},
+                                             dev_model_->formats());
 
     const uint32_t bt = o.kv_block_tokens;
     const uint32_t per_seq = (o.max_seq_len + bt - 1) / bt;
@@ -77,9 +78,13 @@ class vulkan_engine final : public engine {
       blocks = std::min(want, room / block_bytes);
     }
     const auto& dev = ctx_->device();
+    // One layer's keys (or values) live in one buffer, bound whole as a texel view and a storage
+    // buffer.
     const uint64_t layer_block = block_bytes / (2 * hp.n_layer);
-    blocks = std::min(blocks,
-                      std::min(dev.max_buffer_size, dev.max_memory_allocation_size) / layer_block);
+    const uint64_t layer_limit =
+        std::min({dev.max_buffer_size, dev.max_memory_allocation_size, dev.max_storage_buffer_range,
+                  dev.max_texel_buffer_elements * 16});
+    blocks = std::min(blocks, layer_limit / layer_block);
     blocks = std::min<uint64_t>(blocks, UINT32_MAX / bt);
     if (blocks == 0) {
       throw std::runtime_error("no device memory left for the KV cache on '" + dev.name +

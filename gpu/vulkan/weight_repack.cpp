@@ -10,7 +10,36 @@ uint64_t align16(uint64_t n) {
   return (n + 15) & ~uint64_t{15};
 }
 
+uint64_t quant_bytes_per_block(weight_format f) {
+  return f == weight_format::q8_0 ? 32 : 16;
+}
+
+// Scale texels per row of a Q matrix: ceil(blocks / 8).
+uint64_t scale_row_texels(uint64_t K) {
+  return (K / 32 + 7) / 8;
+}
+
+bool quantized(weight_format f) {
+  return f == weight_format::q8_0 || f == weight_format::q4_0;
+}
+
+uint64_t value_row_bytes(weight_format f, uint64_t K) {
+  switch (f) {
+    case weight_format::f32:
+      return K * 4;
+    case weight_format::f16:
+      return K * 2;
+    default:
+      return K / 32 * quant_bytes_per_block(f);
+  }
+}
+
 }  // namespace
+
+uint64_t repacked_weight::row_texels() const {
+  const uint64_t values = value_row_bytes(format, K) / 16;
+  return quantized(format) ? values + scale_row_texels(K) : values;
+}
 
 const char* shader_suffix(weight_format f) {
   switch (f) {
@@ -108,21 +137,42 @@ repacked_weight repack_rows(const std::vector<const uint8_t*>& parts, ggml_type 
     }
     case weight_format::q8_0:
     case weight_format::q4_0: {
-      const bool q8 = out.format == weight_format::q8_0;
-      const uint64_t qbytes = q8 ? 32 : 16;  // quant bytes per block
+      const uint64_t qbytes = quant_bytes_per_block(out.format);
       const uint64_t quant_total = static_cast<uint64_t>(N) * nb * qbytes;
+      const uint64_t scale_row = scale_row_texels(static_cast<uint64_t>(K)) * 16;
       out.scales_offset = align16(quant_total);
-      out.bytes.assign(out.scales_offset + align16(static_cast<uint64_t>(N) * nb * 2 + 4), 0);
+      out.bytes.assign(out.scales_offset + static_cast<uint64_t>(N) * scale_row, 0);
       for_each_row([&](int64_t n, const uint8_t* src) {
+        uint8_t* scales =
+            out.bytes.data() + out.scales_offset + static_cast<uint64_t>(n) * scale_row;
         for (uint64_t b = 0; b < nb; ++b) {
           const uint8_t* block = src + b * (2 + qbytes);
           const uint64_t idx = static_cast<uint64_t>(n) * nb + b;
           std::memcpy(out.bytes.data() + idx * qbytes, block + 2, qbytes);
-          std::memcpy(out.bytes.data() + out.scales_offset + idx * 2, block, 2);
+          std::memcpy(scales + b * 2, block, 2);
         }
       });
       break;
     }
+  }
+  return out;
+}
+
+repacked_weight slice_rows(const repacked_weight& w, uint32_t row0, uint32_t rows) {
+  if (uint64_t{row0} + rows > w.N) throw std::out_of_range("slice_rows past the last row");
+  repacked_weight out;
+  out.format = w.format;
+  out.K = w.K;
+  out.N = rows;
+  const uint64_t vrow = value_row_bytes(w.format, w.K);
+  const uint64_t values = static_cast<uint64_t>(rows) * vrow;
+  out.scales_offset = align16(values);
+  const uint64_t srow = quantized(w.format) ? scale_row_texels(w.K) * 16 : 0;
+  out.bytes.assign(out.scales_offset + rows * srow, 0);
+  std::memcpy(out.bytes.data(), w.bytes.data() + row0 * vrow, values);
+  if (srow > 0) {
+    std::memcpy(out.bytes.data() + out.scales_offset,
+                w.bytes.data() + w.scales_offset + row0 * srow, rows * srow);
   }
   return out;
 }

@@ -1,8 +1,10 @@
 // GGUF weight matrices rearranged into the layouts the kernels read (see shaders/weights.glsl).
 //
 // GGUF packs each quantized block as [f16 scale | quants] (18 or 34 bytes), which leaves quants
-// unaligned for 16-byte loads. The repacked form puts every row's quants first, contiguous and
-// 16-byte aligned, and all the f16 scales after them. F32 and F16 rows are kept as they are.
+// unaligned for 16-byte texels. The repacked form puts every row's quants first, contiguous and
+// 16-byte aligned, and the f16 scales after them, each row's scales padded to whole texels of 8
+// (so a kernel walking a row fetches one scale texel per 8 blocks). F32 and F16 rows are kept as
+// they are.
 // Types without a kernel of their own (Q4_K, Q6_K, ...) are dequantized to F16 (or F32 when a
 // row's length is not a multiple of 8), so any dequantizable GGUF loads, at some cost in size.
 #pragma once
@@ -26,6 +28,8 @@ struct repacked_weight {
   uint32_t N = 0;              // rows
   std::vector<uint8_t> bytes;  // quants (or values), then scales from `scales_offset`
   uint64_t scales_offset = 0;  // 16-byte aligned; equals the quant bytes
+
+  uint64_t row_texels() const;  // 16-byte texels one row takes, quants and scales together
 };
 
 weight_format native_format(ggml_type type, int64_t K);
@@ -39,5 +43,9 @@ repacked_weight repack_rows(const std::vector<const uint8_t*>& parts, ggml_type 
                             const std::vector<int64_t>& rows, int64_t K);
 // Concatenates several matrices of the same type and row length by rows (Q|K|V, gate|up) into one
 // repacked matrix, so one dispatch computes all of them.
+
+repacked_weight slice_rows(const repacked_weight& w, uint32_t row0, uint32_t rows);
+// Rows [row0, row0 + rows) of `w` as a matrix of their own (for devices whose texel buffer views
+// cannot hold the whole matrix).
 
 }  // namespace troupe::vk

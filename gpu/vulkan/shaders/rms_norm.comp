@@ -3,15 +3,20 @@
 // before the final projection). One workgroup per output row.
 #include "common.glsl"
 
+layout(binding = 0) uniform usamplerBuffer x;       // RGBA32UI
+layout(binding = 1) uniform usamplerBuffer weight;  // RGBA32UI
+layout(binding = 2) uniform usamplerBuffer rows;    // R32UI: read when flags & 1
+layout(binding = 3, std430) writeonly buffer y_t { vec4 y[]; };
+
 layout(push_constant) uniform push_t {
-  vec4_in x;
-  vec4_in weight;
-  vec4_out y;
-  uint_in rows;  // read when flags & 1
-  uint K;        // multiple of 4
+  uint K;  // multiple of 4
   uint n_rows;
-  uint x_stride;  // floats
-  uint y_stride;
+  uint x_off;     // texels
+  uint x_stride;  // texels per row
+  uint y_off;     // vec4s
+  uint y_stride;  // vec4s per row
+  uint w_off;     // texels
+  uint rows_off;  // words
   float eps;
   uint flags;
 } pc;
@@ -19,20 +24,20 @@ layout(push_constant) uniform push_t {
 void main() {
   const uint i = flat_group();
   if (i >= pc.n_rows) return;
-  const uint r = (pc.flags & 1u) != 0u ? pc.rows.v[i] : i;
-  const uint xb = r * (pc.x_stride / 4u);
-  const uint yb = i * (pc.y_stride / 4u);
+  const uint r = (pc.flags & 1u) != 0u ? fetch_word(rows, pc.rows_off + i) : i;
+  const uint xb = pc.x_off + r * pc.x_stride;
+  const uint yb = pc.y_off + i * pc.y_stride;
   const uint n4 = pc.K / 4u;
   float ss = 0.0;
-  for (uint c = gl_SubgroupInvocationID; c < n4; c += gl_SubgroupSize) {
-    const vec4 v = pc.x.v[xb + c];
+  for (uint c = gl_SubgroupInvocationID; c < n4; c += SG) {
+    const vec4 v = fetch4(x, xb + c);
     ss = fma(v.x, v.x, ss);
     ss = fma(v.y, v.y, ss);
     ss = fma(v.z, v.z, ss);
     ss = fma(v.w, v.w, ss);
   }
   const float scale = 1.0 / sqrt(subgroupAdd(ss) / float(pc.K) + pc.eps);
-  for (uint c = gl_SubgroupInvocationID; c < n4; c += gl_SubgroupSize) {
-    pc.y.v[yb + c] = (pc.x.v[xb + c] * scale) * pc.weight.v[c];
+  for (uint c = gl_SubgroupInvocationID; c < n4; c += SG) {
+    y[yb + c] = (fetch4(x, xb + c) * scale) * fetch4(weight, pc.w_off + c);
   }
 }

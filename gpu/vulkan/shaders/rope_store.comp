@@ -11,13 +11,15 @@
 // dimensions at or past rope_dim stay unrotated. One workgroup per token.
 #include "common.glsl"
 
+layout(binding = 0) uniform usamplerBuffer qkv_in;  // R32UI: [T][qkv_stride]
+layout(binding = 1) uniform usamplerBuffer meta;    // R32UI: [T][2] position, block table offset
+layout(binding = 2) uniform usamplerBuffer table;   // R32UI: block ids
+layout(binding = 3) uniform usamplerBuffer rope;    // RGBA32UI: [max_pos][rope_dim/2] (cos, sin)
+layout(binding = 4, std430) writeonly buffer qkv_t { float qkv[]; };  // the same rows as qkv_in
+layout(binding = 5, std430) writeonly buffer kc_t { float kc[]; };    // this layer's key blocks
+layout(binding = 6, std430) writeonly buffer vc_t { float vc[]; };    // this layer's value blocks
+
 layout(push_constant) uniform push_t {
-  float_out qkv;   // [T][qkv_stride]
-  float_out kc;    // this layer's key blocks
-  float_out vc;    // this layer's value blocks
-  uint_in meta;    // [T][2]: position, offset of the sequence's block table in `table`
-  uint_in table;   // block ids
-  vec4_in rope;    // [max_pos][rope_dim/2] (cos, sin) as vec2 pairs, two per vec4
   uint T;
   uint n_head;
   uint n_kv;
@@ -25,12 +27,16 @@ layout(push_constant) uniform push_t {
   uint rope_dim;
   uint layout_neox;
   uint block_tokens;
-  uint qkv_stride;
+  uint qkv_stride;  // floats
+  uint qkv_off;     // floats
+  uint meta_off;    // words
+  uint table_off;   // words
+  uint rope_off;    // texels
 } pc;
 
 vec2 angle(uint pos, uint i) {
   const uint idx = pos * (pc.rope_dim / 2u) + i;
-  const vec4 v = pc.rope.v[idx >> 1];
+  const vec4 v = fetch4(rope, pc.rope_off + (idx >> 1));
   return (idx & 1u) != 0u ? v.zw : v.xy;
 }
 
@@ -51,12 +57,12 @@ bool pair_of(uint i, out uint a, out uint b) {
 void main() {
   const uint t = flat_group();
   if (t >= pc.T) return;
-  const uint pos = pc.meta.v[2u * t];
-  const uint table_base = pc.meta.v[2u * t + 1u];
-  const uint row = t * pc.qkv_stride;
+  const uint pos = fetch_word(meta, pc.meta_off + 2u * t);
+  const uint table_base = fetch_word(meta, pc.meta_off + 2u * t + 1u);
+  const uint row = pc.qkv_off + t * pc.qkv_stride;
   const uint half_dim = pc.head_dim / 2u;
   const uint lane = gl_SubgroupInvocationID;
-  const uint block = pc.table.v[table_base + pos / pc.block_tokens];
+  const uint block = fetch_word(table, pc.table_off + table_base + pos / pc.block_tokens);
   const uint slot = pos % pc.block_tokens;
 
   // Query pairs rotate in place; key pairs are rotated into the cache; values are copied. Each
@@ -70,8 +76,8 @@ void main() {
     uint a, b;
     const bool rotated = pair_of(pp % half_dim, a, b);
     const uint src = row + (is_q ? 0u : q_pairs * 2u) + head * pc.head_dim;
-    const float x0 = pc.qkv.v[src + a];
-    const float x1 = pc.qkv.v[src + b];
+    const float x0 = fetch_float(qkv_in, src + a);
+    const float x1 = fetch_float(qkv_in, src + b);
     float y0 = x0, y1 = x1;
     if (rotated) {
       const vec2 cs = angle(pos, pp % half_dim);
@@ -79,12 +85,12 @@ void main() {
       y1 = x0 * cs.y + x1 * cs.x;
     }
     if (is_q) {
-      pc.qkv.v[src + a] = y0;
-      pc.qkv.v[src + b] = y1;
+      qkv[src + a] = y0;
+      qkv[src + b] = y1;
     } else {
       const uint dst = ((block * pc.n_kv + head) * pc.block_tokens + slot) * pc.head_dim;
-      pc.kc.v[dst + a] = y0;
-      pc.kc.v[dst + b] = y1;
+      kc[dst + a] = y0;
+      kc[dst + b] = y1;
     }
   }
   const uint kv_dim = pc.n_kv * pc.head_dim;
@@ -92,6 +98,6 @@ void main() {
   for (uint e = lane; e < kv_dim; e += gl_SubgroupSize) {
     const uint kvh = e / pc.head_dim;
     const uint dst = ((block * pc.n_kv + kvh) * pc.block_tokens + slot) * pc.head_dim;
-    pc.vc.v[dst + e % pc.head_dim] = pc.qkv.v[v_row + e];
+    vc[dst + e % pc.head_dim] = fetch_float(qkv_in, v_row + e);
   }
 }

@@ -3,23 +3,26 @@
 // the up projection (next F). One workgroup per token row.
 #include "common.glsl"
 
+layout(binding = 0) uniform usamplerBuffer gu;  // RGBA32UI: [T][2F]
+layout(binding = 1, std430) writeonly buffer h_t { vec4 h[]; };
+
 layout(push_constant) uniform push_t {
-  vec4_in gu;  // [T][2F]
-  vec4_out h;  // [T][h_stride]
-  uint F;      // multiple of 4
+  uint F;  // multiple of 4
   uint T;
-  uint h_stride;
+  uint gu_off;    // texels
+  uint h_off;     // vec4s
+  uint h_stride;  // vec4s per token
 } pc;
 
 void main() {
   const uint t = flat_group();
   if (t >= pc.T) return;
   const uint f4 = pc.F / 4u;
-  const uint gb = t * 2u * f4;
-  const uint hb = t * (pc.h_stride / 4u);
-  for (uint c = gl_SubgroupInvocationID; c < f4; c += gl_SubgroupSize) {
-    const vec4 g = pc.gu.v[gb + c];
-    const vec4 u = pc.gu.v[gb + f4 + c];
-    pc.h.v[hb + c] = g / (1.0 + exp(-g)) * u;
+  const uint gb = pc.gu_off + t * 2u * f4;
+  const uint hb = pc.h_off + t * pc.h_stride;
+  for (uint c = gl_SubgroupInvocationID; c < f4; c += SG) {
+    const vec4 g = fetch4(gu, gb + c);
+    const vec4 u = fetch4(gu, gb + f4 + c);
+    h[hb + c] = g / (1.0 + exp(-g)) * u;
   }
 }
