@@ -163,6 +163,7 @@ struct acquire_request {
   job_id job = 0;
   std::string model;
   uint32_t kv_blocks = 0;
+  std::vector<uint64_t> prefix;  // the prompt's prefix keys (prefix_affinity.hpp), longest first
 };
 
 struct grant {  // answer to an acquire
@@ -182,6 +183,7 @@ struct model_usage {
   int32_t peak_queued = 0;
   bool waiting = false;              // an acquire found no units: a wake is due when units return
   int32_t recommended_parallel = 0;  // sequences of max_seq_len that fit the model's KV caches
+  int64_t prefix_routed = 0;  // jobs sent where their prompt's prefix ran last (prefix affinity)
 };
 
 struct device_usage {
@@ -386,7 +388,7 @@ typename Inspector::result_type inspect(Inspector& f, admit_request& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, acquire_request& x) {
-  return f(caf::meta::type_name("acquire_request"), x.job, x.model, x.kv_blocks);
+  return f(caf::meta::type_name("acquire_request"), x.job, x.model, x.kv_blocks, x.prefix);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, grant& x) {
@@ -395,7 +397,8 @@ typename Inspector::result_type inspect(Inspector& f, grant& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, model_usage& x) {
   return f(caf::meta::type_name("model_usage"), x.model, x.max_active, x.max_queued, x.active,
-           x.queued, x.peak_active, x.peak_queued, x.waiting, x.recommended_parallel);
+           x.queued, x.peak_active, x.peak_queued, x.waiting, x.recommended_parallel,
+           x.prefix_routed);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, device_usage& x) {

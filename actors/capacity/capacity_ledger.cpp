@@ -78,21 +78,37 @@ std::optional<batcher_id> capacity_ledger::try_acquire(const acquire_request& re
   if (h == jobs_.end() || h->second.active) return std::nullopt;
   auto& m = models_[request.model];
   if (m.active >= m.limits.max_active) return std::nullopt;
+  // A device's score: its free share of slots or blocks, whichever is scarcer, times its speed;
+  // negative when it cannot take the job.
+  auto score_of = [&](const device_state& d) {
+    const auto& c = d.capacity;
+    if (c.model != request.model || !d.accepting || d.slots_used >= c.max_batch_size) return -1.0;
+    if (c.kv_blocks - d.blocks_used < request.kv_blocks) return -1.0;
+    double free_slots = double(c.max_batch_size - d.slots_used) / c.max_batch_size;
+    double free_blocks = c.kv_blocks ? double(c.kv_blocks - d.blocks_used) / c.kv_blocks : 0;
+    return c.speed * std::min(free_slots, free_blocks);
+  };
   device_state* best = nullptr;
   double best_score = -1;
   for (auto& [id, d] : devices_) {
-    const auto& c = d.capacity;
-    if (c.model != request.model || !d.accepting || d.slots_used >= c.max_batch_size) continue;
-    if (c.kv_blocks - d.blocks_used < request.kv_blocks) continue;
-    double free_slots = double(c.max_batch_size - d.slots_used) / c.max_batch_size;
-    double free_blocks = c.kv_blocks ? double(c.kv_blocks - d.blocks_used) / c.kv_blocks : 0;
-    double score = c.speed * std::min(free_slots, free_blocks);
-    if (score > best_score) {
+    double score = score_of(d);
+    if (score >= 0 && score > best_score) {
       best = &d;
       best_score = score;
     }
   }
   if (!best) return std::nullopt;
+  for (batcher_id id : affinity_.lookup(request.prefix)) {
+    auto d = devices_.find(id);
+    if (d == devices_.end()) continue;
+    double score = score_of(d->second);
+    if (score >= 0 && score >= affinity_share * best_score) {
+      best = &d->second;
+      ++m.prefix_routed;
+      break;
+    }
+  }
+  affinity_.record(request.prefix, best->capacity.batcher);
   ++best->slots_used;
   best->blocks_used += request.kv_blocks;
   --m.queued;
@@ -185,6 +201,7 @@ capacity_report capacity_ledger::report() const {
     u.queued = m.queued;
     u.peak_active = m.peak_active;
     u.peak_queued = m.peak_queued;
+    u.prefix_routed = m.prefix_routed;
     for (const auto& [id, d] : devices_) {
       if (d.capacity.model != name) continue;
       auto per_seq = blocks_for_tokens(m.max_seq_len, d.capacity.kv_block_tokens);

@@ -13,6 +13,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "actors/capacity/prefix_affinity.hpp"
 #include "actors/types.hpp"
 
 namespace troupe {
@@ -38,9 +39,12 @@ class capacity_ledger {
   // serves the model yet (one may join).
 
   std::optional<batcher_id> try_acquire(const acquire_request& request);
+  // Moves an admitted job to active, if the model has a free permit and some device a free slot
+  // and enough blocks: on the device with most free capacity (weighted by speed), unless a device
+  // that last ran the job's prompt prefix (the longest such prefix first) can take it with at
+  // least `affinity_share` of that best score — there its leading KV blocks are likely cached.
 
-  // Moves an admitted job to active on the device with most free capacity (weighted by speed),
-  // if the model has a free permit and some device a free slot and enough blocks.
+  static constexpr double affinity_share = 0.5;
 
   void release(job_id job);
   // A job's units come back (it finished, failed or was cancelled). Unknown jobs are ignored.
@@ -73,6 +77,7 @@ class capacity_ledger {
     int32_t queued = 0;
     int32_t peak_active = 0;
     int32_t peak_queued = 0;
+    int64_t prefix_routed = 0;
   };
   struct device_state {
     device_capacity capacity;
@@ -90,6 +95,7 @@ class capacity_ledger {
   std::map<std::string, model_state> models_;
   std::map<batcher_id, device_state> devices_;
   std::unordered_map<job_id, holding> jobs_;
+  prefix_affinity affinity_;
 };
 
 uint32_t blocks_for_tokens(uint32_t tokens, uint32_t block_tokens);

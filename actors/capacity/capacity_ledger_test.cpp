@@ -33,11 +33,11 @@ TEST(CapacityLedger, ActiveOneQueuedOneRejectsTheThird) {
   EXPECT_EQ(third.code, errc::queue_full);
   EXPECT_NE(third.message.find("job 3"), std::string::npos) << third.message;
   // The first runs; the second cannot (max_active 1) and stays queued; still no room for a third.
-  EXPECT_EQ(l.try_acquire({1, "m", 1}), batcher_id{1});
-  EXPECT_FALSE(l.try_acquire({2, "m", 1}).has_value());
+  EXPECT_EQ(l.try_acquire({1, "m", 1, {}}), batcher_id{1});
+  EXPECT_FALSE(l.try_acquire({2, "m", 1, {}}).has_value());
   EXPECT_EQ(l.admit({3, "m", 1}).code, errc::queue_full);
   l.release(1);
-  EXPECT_EQ(l.try_acquire({2, "m", 1}), batcher_id{1});
+  EXPECT_EQ(l.try_acquire({2, "m", 1, {}}), batcher_id{1});
   EXPECT_TRUE(l.admit({3, "m", 1}).ok());
 }
 
@@ -58,12 +58,12 @@ TEST(CapacityLedger, BlocksAndSlotsBoundConcurrency) {
   auto l = ledger(100, 100);
   // 8 slots, 100 blocks: jobs of 30 blocks fit three at a time.
   for (job_id j = 1; j <= 5; ++j) ASSERT_TRUE(l.admit({j, "m", 30}).ok());
-  EXPECT_TRUE(l.try_acquire({1, "m", 30}));
-  EXPECT_TRUE(l.try_acquire({2, "m", 30}));
-  EXPECT_TRUE(l.try_acquire({3, "m", 30}));
-  EXPECT_FALSE(l.try_acquire({4, "m", 30}));
+  EXPECT_TRUE(l.try_acquire({1, "m", 30, {}}));
+  EXPECT_TRUE(l.try_acquire({2, "m", 30, {}}));
+  EXPECT_TRUE(l.try_acquire({3, "m", 30, {}}));
+  EXPECT_FALSE(l.try_acquire({4, "m", 30, {}}));
   l.release(2);
-  EXPECT_TRUE(l.try_acquire({4, "m", 30}));
+  EXPECT_TRUE(l.try_acquire({4, "m", 30, {}}));
   auto r = l.report();
   ASSERT_EQ(r.devices.size(), 1u);
   EXPECT_EQ(r.devices[0].kv_blocks_used, 90u);
@@ -76,7 +76,7 @@ TEST(CapacityLedger, WithdrawAndReleaseReturnEverything) {
   auto l = ledger(2, 2);
   ASSERT_TRUE(l.admit({1, "m", 5}).ok());
   ASSERT_TRUE(l.admit({2, "m", 5}).ok());
-  ASSERT_TRUE(l.try_acquire({1, "m", 5}));
+  ASSERT_TRUE(l.try_acquire({1, "m", 5, {}}));
   l.withdraw(2);
   l.withdraw(1);  // active jobs are not withdrawn, only released
   EXPECT_EQ(l.report().models[0].active, 1);
@@ -99,13 +99,13 @@ TEST(CapacityLedger, PrefersTheFasterFreerDevice) {
   int on_fast = 0;
   for (job_id j = 1; j <= 8; ++j) {
     ASSERT_TRUE(l.admit({j, "m", 1}).ok());
-    auto b = l.try_acquire({j, "m", 1});
+    auto b = l.try_acquire({j, "m", 1, {}});
     ASSERT_TRUE(b);
     on_fast += *b == 2;
   }
   EXPECT_EQ(on_fast, 4);  // both fill up, the fast one first
   ASSERT_TRUE(l.admit({9, "m", 1}).ok());
-  EXPECT_FALSE(l.try_acquire({9, "m", 1}));
+  EXPECT_FALSE(l.try_acquire({9, "m", 1, {}}));
 }
 
 TEST(CapacityLedger, UpdateLimitsAppliesToNextDecisions) {
@@ -131,14 +131,14 @@ TEST(CapacityLedger, RecommendedParallelFromKvMemory) {
 TEST(CapacityLedger, RequeueKeepsTheAdmissionAndFreesTheDevice) {
   auto l = ledger(1, 0);
   ASSERT_TRUE(l.admit({1, "m", 10}).ok());
-  ASSERT_TRUE(l.try_acquire({1, "m", 10}));
+  ASSERT_TRUE(l.try_acquire({1, "m", 10, {}}));
   l.requeue(1);
   auto r = l.report();
   EXPECT_EQ(r.models[0].active, 0);
   EXPECT_EQ(r.models[0].queued, 1);
   EXPECT_EQ(r.devices[0].kv_blocks_used, 0u);
   EXPECT_EQ(l.admit({2, "m", 1}).code, errc::queue_full);  // still admitted: 1 of 1
-  EXPECT_EQ(l.try_acquire({1, "m", 10}), batcher_id{1});
+  EXPECT_EQ(l.try_acquire({1, "m", 10, {}}), batcher_id{1});
 }
 
 TEST(CapacityLedger, LostAndDrainingDevicesTakeNoJobs) {
@@ -149,15 +149,15 @@ TEST(CapacityLedger, LostAndDrainingDevicesTakeNoJobs) {
   l.set_accepting(1, false);
   for (job_id j = 1; j <= 3; ++j) {
     ASSERT_TRUE(l.admit({j, "m", 1}).ok());
-    EXPECT_EQ(l.try_acquire({j, "m", 1}), batcher_id{2});
+    EXPECT_EQ(l.try_acquire({j, "m", 1, {}}), batcher_id{2});
   }
   l.remove_device(2);
   ASSERT_TRUE(l.admit({4, "m", 1}).ok());
-  EXPECT_FALSE(l.try_acquire({4, "m", 1}));
+  EXPECT_FALSE(l.try_acquire({4, "m", 1, {}}));
   for (job_id j = 1; j <= 3; ++j) l.requeue(j);  // their device is gone: nothing to give back
   EXPECT_EQ(l.report().models[0].active, 0);
   l.set_accepting(1, true);
-  EXPECT_EQ(l.try_acquire({4, "m", 1}), batcher_id{1});
+  EXPECT_EQ(l.try_acquire({4, "m", 1, {}}), batcher_id{1});
 }
 
 TEST(CapacityLedger, BlocksForTokens) {

@@ -22,11 +22,15 @@ struct metrics_state {
 nlohmann::json render_capacity(const capacity_report& r) {
   nlohmann::json models = nlohmann::json::object();
   for (const auto& m : r.models) {
-    models[m.model] = {
-        {"max_active", m.max_active},   {"max_queued", m.max_queued},
-        {"active", m.active},           {"queued", m.queued},
-        {"peak_active", m.peak_active}, {"peak_queued", m.peak_queued},
-        {"waiting", m.waiting},         {"recommended_parallel", m.recommended_parallel}};
+    models[m.model] = {{"max_active", m.max_active},
+                       {"max_queued", m.max_queued},
+                       {"active", m.active},
+                       {"queued", m.queued},
+                       {"peak_active", m.peak_active},
+                       {"peak_queued", m.peak_queued},
+                       {"waiting", m.waiting},
+                       {"recommended_parallel", m.recommended_parallel},
+                       {"prefix_routed", m.prefix_routed}};
   }
   nlohmann::json devices = nlohmann::json::array();
   for (const auto& d : r.devices) {

@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "actors/capacity/prefix_affinity.hpp"
 #include "actors/scheduler/scheduler_state.hpp"
 
 namespace troupe {
@@ -108,7 +109,8 @@ void dispatch(scheduler_ptr self, const std::string& model) {
   auto next = m.queue.peek(s.setup.now());
   if (!next) return;
   m.acquiring = true;
-  acquire_request req{*next, model, s.jobs.at(*next).kv_blocks};
+  const auto& r = s.jobs.at(*next);
+  acquire_request req{*next, model, r.kv_blocks, prefix_keys(r.prompt, m.setup.kv_block_tokens)};
   self->request(s.setup.capacity, caf::infinite, acquire_atom::value, std::move(req))
       .then([self, model](const grant& g) { on_grant(self, model, g); },
             [self, model, job = *next](caf::error& err) {
