@@ -41,14 +41,14 @@ uint16_t free_port() {
 class node_child {
  public:
   node_child(const std::string& binary, const std::string& config, const std::string& node,
-             const std::string& log, uint32_t lavapipe_threads) {
+             const std::string& log) {
     pid_ = ::fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");
     if (pid_ == 0) {
       int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       ::dup2(fd, 1);
       ::dup2(fd, 2);
-      if (lavapipe_threads) ::setenv("LP_NUM_THREADS", std::to_string(lavapipe_threads).c_str(), 1);
+      ::unsetenv("LP_NUM_THREADS");  // the config's cpu_threads decides
       ::execl(binary.c_str(), binary.c_str(), "--config", config.c_str(), "--node", node.c_str(),
               "--log-level", "warn", static_cast<char*>(nullptr));
       ::_exit(127);
@@ -94,11 +94,14 @@ std::unique_ptr<cluster> start(const cluster_bench_options& o, bool head_device,
   c->rpc = free_port();
   std::string cfg =
       "[cluster]\nname = \"bench\"\nhead = \"head\"\n[scheduler]\nshutdown_grace_ms = 0\n";
+  const std::string threads =
+      o.cpu_threads >= 0 ? "cpu_threads = " + std::to_string(o.cpu_threads) + "\n" : "";
   auto node = [&](const std::string& name, uint16_t rpc, bool device) {
     cfg += "[[node]]\nname = \"" + name +
            "\"\nhost = \"127.0.0.1\"\nrpc_port = " + std::to_string(rpc) +
            "\nactor_port = " + std::to_string(free_port()) + "\ndata_dir = \"" +
-           (c->dir / name).string() + "\"\n" + (device ? "devices = [0]\nmodels = [\"m\"]\n" : "");
+           (c->dir / name).string() + "\"\n" + (device ? "devices = [0]\nmodels = [\"m\"]\n" : "") +
+           threads;
   };
   node("head", c->rpc, head_device);
   for (uint32_t i = 0; i < workers; ++i) node("w" + std::to_string(i), free_port(), true);
@@ -106,12 +109,12 @@ std::unique_ptr<cluster> start(const cluster_bench_options& o, bool head_device,
          "\"\nmax_active = 256\nmax_queued = 4096\nmax_batch_size = 16\nmax_seq_len = 256\n";
   auto file = (c->dir / "cluster.toml").string();
   std::ofstream(file) << cfg;
-  c->nodes.push_back(std::make_unique<node_child>(
-      node_binary(), file, "head", (c->dir / "head.log").string(), o.lavapipe_threads));
+  c->nodes.push_back(
+      std::make_unique<node_child>(node_binary(), file, "head", (c->dir / "head.log").string()));
   for (uint32_t i = 0; i < workers; ++i)
-    c->nodes.push_back(std::make_unique<node_child>(
-        node_binary(), file, "w" + std::to_string(i),
-        (c->dir / ("w" + std::to_string(i) + ".log")).string(), o.lavapipe_threads));
+    c->nodes.push_back(
+        std::make_unique<node_child>(node_binary(), file, "w" + std::to_string(i),
+                                     (c->dir / ("w" + std::to_string(i) + ".log")).string()));
   uint32_t want = workers + (head_device ? 1 : 0);
   for (int i = 0; i < 1200; ++i) {
     try {
@@ -179,7 +182,7 @@ void run_cluster_bench(const cluster_bench_options& o, std::ostream& out) {
                           {"workers", n},
                           {"jobs", o.jobs},
                           {"gen_tokens", o.gen_tokens},
-                          {"lavapipe_threads_per_worker", o.lavapipe_threads},
+                          {"cpu_threads", o.cpu_threads},
                           {"tokens_per_s", tps},
                           {"speedup", tps / base},
                           {"efficiency", tps / (base * n)}}

@@ -15,7 +15,8 @@ struct cluster_bench_options {
   std::vector<uint32_t> workers{1, 2, 3};
   uint32_t jobs = 48;
   int32_t gen_tokens = 64;
-  uint32_t lavapipe_threads = 1;  // per worker process (LP_NUM_THREADS); 0 = lavapipe's default
+  int32_t cpu_threads = 0;  // each node's cpu_threads (0: lavapipe computes on the engine
+                            // thread, one core per worker); -1: lavapipe's default
   uint32_t latency_jobs = 10;
 };
 

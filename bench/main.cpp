@@ -8,7 +8,7 @@
 //   troupe-bench store [--dir DIR] [--clients N] [--seconds S] [--recovery-jobs N]
 //                      [--no-submit] [--no-recovery]
 //   troupe-bench cluster [--model FILE] [--workers 1,2,3] [--jobs N] [--gen-tokens G]
-//                        [--lavapipe-threads T]
+//                        [--cpu-threads T]
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -34,7 +34,7 @@ int usage(const std::string& problem = "") {
                "  troupe-bench store [--dir DIR] [--clients N] [--seconds S] [--recovery-jobs N] "
                "[--no-submit] [--no-recovery]\n"
                "  troupe-bench cluster [--model FILE] [--workers N,N,...] [--jobs N] "
-               "[--gen-tokens G] [--lavapipe-threads T]\n";
+               "[--gen-tokens G] [--cpu-threads T]\n";
   return 2;
 }
 
@@ -170,8 +170,8 @@ int run_cluster(const std::vector<std::string>& args) {
       o.jobs = static_cast<uint32_t>(v);
     } else if (key == "--gen-tokens" && parse_int(value, 1, 200, v)) {
       o.gen_tokens = static_cast<int32_t>(v);
-    } else if (key == "--lavapipe-threads" && parse_int(value, 0, 256, v)) {
-      o.lavapipe_threads = static_cast<uint32_t>(v);
+    } else if (key == "--cpu-threads" && parse_int(value, -1, 256, v)) {
+      o.cpu_threads = static_cast<int32_t>(v);
     } else {
       return usage("bad option " + key + " " + value);
     }

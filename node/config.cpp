@@ -196,6 +196,7 @@ cluster_config read(const toml::table& root, const std::string& file) {
     n.models = r.string_list("models", false);
     n.max_batch_size = r.integer<uint32_t>("max_batch_size", false, 1, 4096).value_or(0);
     n.kv_memory_mb = r.integer<uint64_t>("kv_memory_mb", false, 1, 1ll << 30).value_or(0);
+    n.cpu_threads = r.integer<uint32_t>("cpu_threads", false, 0, 1024);
     for (const auto& other : cfg.nodes)
       if (other.name == n.name) r.fail("name", "node '" + n.name + "' is defined twice");
     for (auto [key, port] : {std::pair{"rpc_port", n.rpc_port}, {"actor_port", n.actor_port}}) {

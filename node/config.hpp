@@ -42,6 +42,7 @@ struct node_config {
   std::vector<std::string> models;
   uint32_t max_batch_size = 0;  // overrides the models' max_batch_size on this node (0: keep)
   uint64_t kv_memory_mb = 0;    // overrides the models' kv_memory_mb on this node (0: keep)
+  std::optional<uint32_t> cpu_threads;  // threads of a CPU Vulkan device (lavapipe); 0: inline
 };
 
 struct model_config {

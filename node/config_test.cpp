@@ -56,6 +56,7 @@ TEST(Config, ParsesAValidFileWithDefaults) {
   ASSERT_EQ(c.nodes.size(), 1u);
   EXPECT_EQ(c.nodes[0].devices, (std::vector<std::string>{"0", "llvmpipe"}));
   EXPECT_EQ(c.nodes[0].rpc_port, 7000);
+  EXPECT_FALSE(c.nodes[0].cpu_threads.has_value());
   ASSERT_NE(c.model("m"), nullptr);
   EXPECT_EQ(c.model("m")->max_batch_size, 16u);
   EXPECT_EQ(c.model("m")->kv_block_tokens, 16u);
@@ -93,12 +94,22 @@ TEST(Config, ErrorsNameTheFileTheKeyAndTheProblem) {
                        "max_step_tokens = 32"));
   EXPECT_EQ(e.key, "model[0].max_step_tokens");
 
+  e = error_of(replace(valid, "models = [\"m\"]", "models = [\"m\"]\ncpu_threads = -1"));
+  EXPECT_EQ(e.key, "node[0].cpu_threads");
+
   e = error_of(replace(valid, "[cluster]", "[clustr]"));
   EXPECT_EQ(e.key, "cluster");
 
   e = error_of("[cluster\nname=1");
   EXPECT_EQ(e.key, "");
   EXPECT_NE(e.message().find("x.toml:1:"), std::string::npos) << e.message();
+}
+
+TEST(Config, CpuThreadsIsANodeSetting) {
+  auto r = parse_config(replace(valid, "models = [\"m\"]", "models = [\"m\"]\ncpu_threads = 0"),
+                        "x.toml");
+  ASSERT_TRUE(std::holds_alternative<cluster_config>(r)) << std::get<config_error>(r).message();
+  EXPECT_EQ(std::get<cluster_config>(r).nodes[0].cpu_threads, 0u);
 }
 
 TEST(Config, MissingFileIsAnError) {

@@ -23,6 +23,7 @@
 #include "actors/type_registry.hpp"
 #include "node/api/api_server.hpp"
 #include "node/config.hpp"
+#include "node/cpu_threads.hpp"
 #include "node/model_path.hpp"
 #include "node/product_engine.hpp"
 #include "node/runtime.hpp"
@@ -116,6 +117,8 @@ int main(int argc, char** argv) {
     }
     m.path = r.path;
   }
+  // Before anything creates a Vulkan instance (lavapipe reads its thread count then).
+  if (!self->devices.empty()) spdlog::info("{}", apply_cpu_threads(self->cpu_threads));
 
   // Signals are taken synchronously by this thread: block them before CAF starts its threads.
   sigset_t stop_signals;

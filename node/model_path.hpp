@@ -16,7 +16,7 @@ std::vector<std::string> model_search_path(const cluster_config& config);
 // The directories tried, in order (duplicates removed).
 
 struct resolved_model {
-  std::string path;                  // empty when not found
+  std::string path;                   // empty when not found
   std::vector<std::string> searched;  // what was tried, for the error message
 };
 

@@ -46,7 +46,8 @@ TEST(ModelPath, ConfigDirsComeFirstThenTheEnvironment) {
   auto c = config_in(t.root / "repo" / "cluster-configs" / "local.toml");
   model_config m;
   m.path = "m.gguf";
-  ::setenv("TROUPE_MODEL_PATH", (t.root / "nothing:" ).string().append((t.root / "elsewhere").string()).c_str(), 1);
+  ::setenv("TROUPE_MODEL_PATH",
+           (t.root / "nothing:").string().append((t.root / "elsewhere").string()).c_str(), 1);
   EXPECT_EQ(resolve_model_path(c, m).path, (t.root / "elsewhere" / "m.gguf").string());
   c.cluster.model_dirs = {"../models"};
   EXPECT_EQ(resolve_model_path(c, m).path, (t.root / "repo" / "models" / "m.gguf").string());
