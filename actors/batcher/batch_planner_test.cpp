@@ -9,7 +9,6 @@
 namespace troupe {
 namespace {
 
-
 constexpr token_id tok(char c) {
   return static_cast<token_id>(static_cast<unsigned char>(c)) + 3;
 }

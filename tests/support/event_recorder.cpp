@@ -42,7 +42,6 @@ void event_log::error(const job_error& e) {
   });
 }
 
-
 bool event_log::wait_terminals(size_t n, std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mutex_);
   return cv_.wait_for(lock, timeout, [&] { return terminals_ >= n; });
