@@ -183,7 +183,8 @@ struct model_usage {
   int32_t peak_queued = 0;
   bool waiting = false;              // an acquire found no units: a wake is due when units return
   int32_t recommended_parallel = 0;  // sequences of max_seq_len that fit the model's KV caches
-  int64_t prefix_routed = 0;  // jobs sent where their prompt's prefix ran last (prefix affinity)
+  int64_t prefix_routed = 0;  // jobs sent where their prompt's prefix ran rather than to the freest
+                              // device (prefix affinity)
 };
 
 struct device_usage {

@@ -98,17 +98,17 @@ std::optional<batcher_id> capacity_ledger::try_acquire(const acquire_request& re
     }
   }
   if (!best) return std::nullopt;
-  for (batcher_id id : affinity_.lookup(request.prefix)) {
+  for (batcher_id id : m.affinity.lookup(request.prefix)) {
     auto d = devices_.find(id);
     if (d == devices_.end()) continue;
     double score = score_of(d->second);
     if (score >= 0 && score >= affinity_share * best_score) {
+      if (&d->second != best) ++m.prefix_routed;
       best = &d->second;
-      ++m.prefix_routed;
       break;
     }
   }
-  affinity_.record(request.prefix, best->capacity.batcher);
+  m.affinity.record(request.prefix, best->capacity.batcher);
   ++best->slots_used;
   best->blocks_used += request.kv_blocks;
   --m.queued;

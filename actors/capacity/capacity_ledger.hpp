@@ -41,8 +41,9 @@ class capacity_ledger {
   std::optional<batcher_id> try_acquire(const acquire_request& request);
   // Moves an admitted job to active, if the model has a free permit and some device a free slot
   // and enough blocks: on the device with most free capacity (weighted by speed), unless a device
-  // that last ran the job's prompt prefix (the longest such prefix first) can take it with at
-  // least `affinity_share` of that best score — there its leading KV blocks are likely cached.
+  // that last ran one of the job's prompt prefixes (the longest such prefix first) can take it
+  // with at least `affinity_share` of that best score — there its leading KV blocks are likely
+  // cached.
 
   static constexpr double affinity_share = 0.5;
 
@@ -77,7 +78,8 @@ class capacity_ledger {
     int32_t queued = 0;
     int32_t peak_active = 0;
     int32_t peak_queued = 0;
-    int64_t prefix_routed = 0;
+    int64_t prefix_routed = 0;  // jobs affinity moved off the freest device
+    prefix_affinity affinity;   // which device ran which prompt prefix
   };
   struct device_state {
     device_capacity capacity;
@@ -95,7 +97,6 @@ class capacity_ledger {
   std::map<std::string, model_state> models_;
   std::map<batcher_id, device_state> devices_;
   std::unordered_map<job_id, holding> jobs_;
-  prefix_affinity affinity_;
 };
 
 uint32_t blocks_for_tokens(uint32_t tokens, uint32_t block_tokens);

@@ -107,6 +107,7 @@ TEST_F(two_devices, AffinityYieldsWhenItsDeviceIsMuchBusier) {
   auto spill = run(prompt(64, 10, 6));
   EXPECT_NE(spill, first);
   EXPECT_EQ(run(prompt(64, 10, 7)), spill);
+  EXPECT_EQ(l.report().models[0].prefix_routed, 4);  // the 4 followers that stayed on `first`
 }
 
 TEST_F(two_devices, TheLongestSharedPrefixWins) {
@@ -125,6 +126,12 @@ TEST_F(two_devices, TheLongestSharedPrefixWins) {
   auto b = run(doc(2, 0));
   ASSERT_NE(a, b);
   l.set_accepting(a, true);  // ... which the shared 1-block preamble now points to
+  // Two unrelated jobs make `a` the busier device (5 of 8 free against 7), so load alone, or the
+  // preamble's key, would pick `b`; family 1's longer key must win.
+  l.set_accepting(b, false);
+  run(prompt(0, 40, 50));
+  run(prompt(0, 40, 51));
+  l.set_accepting(b, true);
   for (token_id q = 1; q <= 3; ++q) {
     EXPECT_EQ(run(doc(1, q)), a);
     EXPECT_EQ(run(doc(2, q)), b);
@@ -134,7 +141,13 @@ TEST_F(two_devices, TheLongestSharedPrefixWins) {
 TEST_F(two_devices, ALostDeviceIsNotPreferred) {
   auto first = run(prompt(64, 10, 1));
   l.remove_device(first);
-  EXPECT_NE(run(prompt(64, 10, 2)), first);
+  ASSERT_TRUE(l.add_device(device(3, 8)).ok());  // a third device, busier than the second
+  auto second = first == 1 ? batcher_id{2} : batcher_id{1};
+  l.set_accepting(3, false);
+  EXPECT_EQ(run(prompt(0, 40, 50)), second);  // 7 of 8 free there now, 8 on device 3
+  l.set_accepting(3, true);
+  EXPECT_EQ(run(prompt(64, 10, 2)), 3u);  // the freest; never the lost `first`
+  EXPECT_EQ(l.report().models[0].prefix_routed, 0);
 }
 
 }  // namespace
