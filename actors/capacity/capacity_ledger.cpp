@@ -33,33 +33,16 @@ status capacity_ledger::admit(const admit_request& request) {
   if (m == models_.end())
     return make_status(errc::unknown_model, job + ": unknown model '" + request.model + "'");
   auto& s = m->second;
-  if (request.recovered) {  // accepted before a restart: never turned away now
-    ++s.queued;
-    s.peak_queued = std::max(s.peak_queued, s.queued);
-    jobs_[request.job] = holding{request.model, false, 0, request.kv_blocks};
-    return {};
+  // A job accepted before a restart is never turned away now.
+  if (!request.recovered) {
+    if (auto st = kv_fit(request.job, request.model, request.kv_blocks); !st.ok()) return st;
+    if (s.active + s.queued >= s.limits.max_active + s.limits.max_queued)
+      return make_status(errc::queue_full, job + ": queue full for model '" + request.model +
+                                               "' (" + std::to_string(s.active) + " active of " +
+                                               std::to_string(s.limits.max_active) + ", " +
+                                               std::to_string(s.queued) + " queued of " +
+                                               std::to_string(s.limits.max_queued) + ")");
   }
-  uint32_t largest = 0;
-  bool served = false;
-  for (const auto& [id, d] : devices_) {
-    if (d.capacity.model != request.model) continue;
-    served = true;
-    largest = std::max(largest, d.capacity.kv_blocks);
-  }
-  if (!served)
-    return make_status(errc::unavailable, job + ": no device serves model '" + request.model + "'");
-  if (request.kv_blocks > largest)
-    return make_status(errc::prompt_too_long, job + ": needs " + std::to_string(request.kv_blocks) +
-                                                  " KV blocks, the largest KV cache of model '" +
-                                                  request.model + "' has " +
-                                                  std::to_string(largest));
-  if (s.active + s.queued >= s.limits.max_active + s.limits.max_queued)
-
-    return make_status(errc::queue_full, job + ": queue full for model '" + request.model + "' (" +
-                                             std::to_string(s.active) + " active of " +
-                                             std::to_string(s.limits.max_active) + ", " +
-                                             std::to_string(s.queued) + " queued of " +
-                                             std::to_string(s.limits.max_queued) + ")");
   ++s.queued;
   s.peak_queued = std::max(s.peak_queued, s.queued);
   jobs_[request.job] = holding{request.model, false, 0, request.kv_blocks};
@@ -120,19 +103,26 @@ std::optional<batcher_id> capacity_ledger::try_acquire(const acquire_request& re
   return best->capacity.batcher;
 }
 
-status capacity_ledger::could_ever_fit(const acquire_request& request) const {
+status capacity_ledger::kv_fit(job_id job, const std::string& model, uint32_t kv_blocks) const {
   uint32_t largest = 0;
   bool served = false;
   for (const auto& [id, d] : devices_) {
-    if (d.capacity.model != request.model) continue;
+    if (d.capacity.model != model) continue;
     served = true;
     largest = std::max(largest, d.capacity.kv_blocks);
   }
-  if (!served || request.kv_blocks <= largest) return {};
-  return make_status(errc::prompt_too_long, "job " + std::to_string(request.job) + ": needs " +
-                                                std::to_string(request.kv_blocks) +
+  const auto name = "job " + std::to_string(job);
+  if (!served)
+    return make_status(errc::unavailable, name + ": no device serves model '" + model + "'");
+  if (kv_blocks <= largest) return {};
+  return make_status(errc::prompt_too_long, name + ": needs " + std::to_string(kv_blocks) +
                                                 " KV blocks, the largest KV cache of model '" +
-                                                request.model + "' has " + std::to_string(largest));
+                                                model + "' has " + std::to_string(largest));
+}
+
+status capacity_ledger::could_ever_fit(const acquire_request& request) const {
+  auto st = kv_fit(request.job, request.model, request.kv_blocks);
+  return st.code == errc::prompt_too_long ? st : status{};
 }
 
 std::optional<std::string> capacity_ledger::model_of(job_id job) const {
@@ -144,33 +134,29 @@ std::optional<std::string> capacity_ledger::model_of(job_id job) const {
 void capacity_ledger::release(job_id job) {
   auto h = jobs_.find(job);
   if (h == jobs_.end()) return;
-  auto& m = models_[h->second.model];
-  if (h->second.active) {
-    --m.active;
-    auto d = devices_.find(h->second.batcher);
-    if (d != devices_.end()) {
-      --d->second.slots_used;
-      d->second.blocks_used -= h->second.blocks;
-    }
-  } else {
-    --m.queued;
-  }
+  if (h->second.active)
+    return_active_units(h->second);
+  else
+    --models_[h->second.model].queued;
   jobs_.erase(h);
 }
 
 void capacity_ledger::requeue(job_id job) {
   auto h = jobs_.find(job);
   if (h == jobs_.end() || !h->second.active) return;
-  auto& m = models_[h->second.model];
-  --m.active;
-  ++m.queued;
-  auto d = devices_.find(h->second.batcher);
-  if (d != devices_.end()) {
-    --d->second.slots_used;
-    d->second.blocks_used -= h->second.blocks;
-  }
+  return_active_units(h->second);
+  ++models_[h->second.model].queued;
   h->second.active = false;
   h->second.batcher = 0;
+}
+
+void capacity_ledger::return_active_units(const holding& h) {
+  --models_[h.model].active;
+  auto d = devices_.find(h.batcher);
+  if (d != devices_.end()) {
+    --d->second.slots_used;
+    d->second.blocks_used -= h.blocks;
+  }
 }
 
 void capacity_ledger::remove_device(batcher_id batcher) {

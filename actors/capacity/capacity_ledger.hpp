@@ -97,6 +97,11 @@ class capacity_ledger {
   std::map<std::string, model_state> models_;
   std::map<batcher_id, device_state> devices_;
   std::unordered_map<job_id, holding> jobs_;
+
+  status kv_fit(job_id job, const std::string& model, uint32_t kv_blocks) const;
+  // unavailable when no device serves the model, prompt_too_long when none has kv_blocks in all.
+  void return_active_units(const holding& h);
+  // An active job's permit, slot and blocks come back.
 };
 
 uint32_t blocks_for_tokens(uint32_t tokens, uint32_t block_tokens);
