@@ -41,13 +41,11 @@ int char_to_byte(char32_t c) {
 
 }  // namespace
 
-bpe_tokenizer::bpe_tokenizer(vocab_data vocab) : v_(validated(std::move(vocab))), special_(v_) {
+bpe_tokenizer::bpe_tokenizer(vocab_data vocab) : vocab_tokenizer(std::move(vocab)) {
   const auto pre = pre_tokenizer_from_name(v_.pre);
   if (!pre) throw std::invalid_argument("unknown BPE pre-tokenizer '" + v_.pre + "'");
   pre_ = *pre;
   ignore_merges_ = pre_ == pre_tokenizer_kind::llama3;
-  ids_.reserve(v_.tokens.size());
-  for (size_t i = 0; i < v_.tokens.size(); ++i) ids_[v_.tokens[i]] = static_cast<token_id>(i);
   ranks_.reserve(v_.merges.size());
   for (size_t i = 0; i < v_.merges.size(); ++i) {
     const std::string& m = v_.merges[i];
@@ -60,7 +58,6 @@ bpe_tokenizer::bpe_tokenizer(vocab_data vocab) : v_(validated(std::move(vocab)))
   for (int b = 0; b < 256; ++b) {
     unicode::append_utf8(byte_chars_[static_cast<size_t>(b)], byte_table()[static_cast<size_t>(b)]);
   }
-  pieces_.resize(v_.tokens.size());
   for (size_t i = 0; i < v_.tokens.size(); ++i) {
     const std::string& t = v_.tokens[i];
     switch (v_.kind(static_cast<token_id>(i))) {
@@ -87,12 +84,6 @@ bpe_tokenizer::bpe_tokenizer(vocab_data vocab) : v_(validated(std::move(vocab)))
         break;
     }
   }
-  eog_ = end_of_generation_flags(v_);
-}
-
-token_id bpe_tokenizer::find(std::string_view text) const {
-  auto it = ids_.find(text);
-  return it == ids_.end() ? -1 : it->second;
 }
 
 int32_t bpe_tokenizer::rank(std::string_view left, std::string_view right) const {
@@ -149,15 +140,6 @@ void bpe_tokenizer::encode_word(std::string_view word, std::vector<token_id>& ou
       k += len;
     }
   }
-}
-
-std::string bpe_tokenizer::token_bytes(token_id id, token_id /*previous*/) const {
-  if (id < 0 || id >= vocab_size()) return {};
-  return pieces_[static_cast<size_t>(id)];
-}
-
-bool bpe_tokenizer::is_end_of_generation(token_id id) const {
-  return id >= 0 && id < vocab_size() && eog_[static_cast<size_t>(id)];
 }
 
 }  // namespace troupe

@@ -16,43 +16,28 @@
 #include <vector>
 
 #include "gpu/text/pre_tokenizer.hpp"
-#include "gpu/text/tokenizer.hpp"
-#include "gpu/text/vocab.hpp"
+#include "gpu/text/vocab_tokenizer.hpp"
 
 namespace troupe {
 
-class bpe_tokenizer : public tokenizer {
+class bpe_tokenizer : public vocab_tokenizer {
  public:
   explicit bpe_tokenizer(vocab_data vocab);
   // Throws std::invalid_argument for an inconsistent vocabulary, a malformed merge or an unknown
   // pre-tokenizer.
-  bpe_tokenizer(const bpe_tokenizer&) = delete;  // holds views into its own vocabulary
-  bpe_tokenizer& operator=(const bpe_tokenizer&) = delete;
 
   std::vector<token_id> encode(std::string_view text, bool add_bos) const override;
-  std::string token_bytes(token_id id, token_id previous) const override;
-  int32_t vocab_size() const override { return static_cast<int32_t>(v_.tokens.size()); }
-  token_id bos() const override { return v_.bos; }
-  token_id eos() const override { return v_.eos; }
-  bool is_end_of_generation(token_id id) const override;
 
-  const vocab_data& vocab() const { return v_; }
   pre_tokenizer_kind pre() const { return pre_; }
 
  private:
   void encode_word(std::string_view word, std::vector<token_id>& out) const;
-  token_id find(std::string_view text) const;                         // -1 when absent
   int32_t rank(std::string_view left, std::string_view right) const;  // -1 when no merge
 
-  vocab_data v_;
-  std::unordered_map<std::string_view, token_id> ids_;   // views into v_.tokens
   std::unordered_map<std::string_view, int32_t> ranks_;  // "left right" (views into v_.merges)
-  special_token_splitter special_;
   pre_tokenizer_kind pre_;
   bool ignore_merges_ = false;
   std::array<std::string, 256> byte_chars_;  // byte -> its stand-in character (UTF-8)
-  std::vector<std::string> pieces_;          // each token's output bytes
-  std::vector<bool> eog_;
 };
 
 }  // namespace troupe

@@ -48,16 +48,13 @@ int parse_byte_token(std::string_view t) {
 
 }  // namespace
 
-spm_tokenizer::spm_tokenizer(vocab_data vocab) : v_(validated(std::move(vocab))), special_(v_) {
-  ids_.reserve(v_.tokens.size());
-  for (size_t i = 0; i < v_.tokens.size(); ++i) ids_[v_.tokens[i]] = static_cast<token_id>(i);
+spm_tokenizer::spm_tokenizer(vocab_data vocab) : vocab_tokenizer(std::move(vocab)) {
   byte_tokens_.fill(v_.unk);
   for (int b = 0; b < 256; ++b) {
     char name[8];
     std::snprintf(name, sizeof name, "<0x%02X>", b);
     if (token_id id = find(name); id >= 0) byte_tokens_[static_cast<size_t>(b)] = id;
   }
-  pieces_.resize(v_.tokens.size());
   for (size_t i = 0; i < v_.tokens.size(); ++i) {
     const std::string& t = v_.tokens[i];
     switch (v_.kind(static_cast<token_id>(i))) {
@@ -81,12 +78,6 @@ spm_tokenizer::spm_tokenizer(vocab_data vocab) : v_(validated(std::move(vocab)))
         break;
     }
   }
-  eog_ = end_of_generation_flags(v_);
-}
-
-token_id spm_tokenizer::find(std::string_view text) const {
-  auto it = ids_.find(text);
-  return it == ids_.end() ? -1 : it->second;
 }
 
 std::vector<token_id> spm_tokenizer::encode(std::string_view text, bool add_bos) const {
@@ -129,14 +120,9 @@ void spm_tokenizer::encode_text(std::string_view text, std::vector<token_id>& ou
 }
 
 std::string spm_tokenizer::token_bytes(token_id id, token_id previous) const {
-  if (id < 0 || id >= vocab_size()) return {};
-  const std::string& p = pieces_[static_cast<size_t>(id)];
-  if (previous == v_.bos && v_.bos >= 0 && !p.empty() && p[0] == ' ') return p.substr(1);
+  std::string p = vocab_tokenizer::token_bytes(id, previous);
+  if (previous == v_.bos && v_.bos >= 0 && !p.empty() && p[0] == ' ') p.erase(0, 1);
   return p;
-}
-
-bool spm_tokenizer::is_end_of_generation(token_id id) const {
-  return id >= 0 && id < vocab_size() && eog_[static_cast<size_t>(id)];
 }
 
 }  // namespace troupe
