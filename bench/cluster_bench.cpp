@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "persistence/bench_dir.hpp"
 #include "tools/troupe/client.hpp"
 
 extern char** environ;
@@ -71,14 +72,9 @@ class node_child {
 };
 
 struct cluster {
-  fs::path dir;
+  bench_dir dir{"", "cluster"};  // declared first: removed after the nodes are stopped
   uint16_t rpc = 0;
   std::vector<std::unique_ptr<node_child>> nodes;
-  ~cluster() {
-    nodes.clear();
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
 };
 
 std::string node_binary() {
@@ -88,9 +84,6 @@ std::string node_binary() {
 // A cluster whose head runs `head_devices` device(s) and `workers` worker nodes one each.
 std::unique_ptr<cluster> start(const cluster_bench_options& o, bool head_device, uint32_t workers) {
   auto c = std::make_unique<cluster>();
-  c->dir = fs::temp_directory_path() / ("troupe-cluster-bench-" + std::to_string(::getpid()));
-  fs::remove_all(c->dir);
-  fs::create_directories(c->dir);
   c->rpc = free_port();
   std::string cfg =
       "[cluster]\nname = \"bench\"\nhead = \"head\"\n[scheduler]\nshutdown_grace_ms = 0\n";
@@ -125,7 +118,7 @@ std::unique_ptr<cluster> start(const cluster_bench_options& o, bool head_device,
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  throw std::runtime_error("cluster did not come up (logs in " + c->dir.string() + ")");
+  throw std::runtime_error("cluster did not come up (logs in " + c->dir.path() + ")");
 }
 
 cli::job_request job(uint32_t i, int32_t tokens) {

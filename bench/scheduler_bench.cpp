@@ -8,42 +8,25 @@
 #include <spdlog/spdlog.h>
 #include <algorithm>
 #include <atomic>
-#include <cstdlib>
-#include <filesystem>
 #include <nlohmann/json.hpp>
-#include <stdexcept>
 #include <variant>
 
 #include "actors/type_registry.hpp"
 #include "bench/null_engine.hpp"
 #include "node/config.hpp"
 #include "node/runtime.hpp"
+#include "persistence/bench_dir.hpp"
 
 namespace troupe::bench {
 namespace {
 
-// A fresh job store per depth: a store left by an earlier run would be recovered, and its jobs
-// would queue ahead of the measured ones.
-struct scratch_dir {
-  std::filesystem::path path;
-  scratch_dir() {
-    std::string t = (std::filesystem::temp_directory_path() / "troupe-scheduler-bench-XXXXXX");
-    if (::mkdtemp(t.data()) == nullptr) throw std::runtime_error("mkdtemp failed for " + t);
-    path = t;
-  }
-  ~scratch_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
-
 std::string config_for(uint32_t depth, const scheduler_bench_options& o,
-                       const std::filesystem::path& data_dir) {
+                       const std::string& data_dir) {
   return "[cluster]\nname = \"bench\"\nhead = \"n\"\n"
          "[scheduler]\nfinished_retention = 1000\n"
          "[[node]]\nname = \"n\"\nhost = \"127.0.0.1\"\nrpc_port = 1\nactor_port = 2\n"
          "data_dir = \"" +
-         data_dir.string() +
+         data_dir +
          "\"\ndevices = [0]\nmodels = [\"m\"]\n"
          "[[model]]\nname = \"m\"\npath = \"none\"\nmax_active = " +
          std::to_string(o.batch) + "\nmax_queued = " + std::to_string(depth + 2 * o.batch) +
@@ -101,8 +84,10 @@ void run_depth(uint32_t depth, const scheduler_bench_options& o, std::ostream& o
   caf::actor_system_config cfg;
   register_message_types(cfg);
   caf::actor_system sys{cfg};
-  const scratch_dir dir;
-  auto parsed = parse_config(config_for(depth, o, dir.path), "bench.toml");
+  // A fresh job store per depth: a store left by an earlier run would be recovered, and its jobs
+  // would queue ahead of the measured ones.
+  const bench_dir dir("", "scheduler-" + std::to_string(depth));
+  auto parsed = parse_config(config_for(depth, o, dir.path()), "bench.toml");
   runtime_options ro;
   ro.config = std::get<cluster_config>(std::move(parsed));
   ro.node = "n";

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "persistence/bench_dir.hpp"
 #include "persistence/job_store.hpp"
 #include "persistence/sample_jobs.hpp"
 
@@ -32,25 +33,6 @@ double megabytes(const fs::path& dir) {
   return static_cast<double>(bytes) / (1 << 20);
 }
 
-class bench_dir {  // a store directory removed afterwards
- public:
-  bench_dir(const std::string& parent, const std::string& name) {
-    fs::path base = parent.empty() ? fs::temp_directory_path() : fs::path(parent);
-    path_ = base / ("troupe-store-bench-" + std::to_string(::getpid()) + "-" + name);
-    fs::remove_all(path_);
-  }
-  ~bench_dir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  bench_dir(const bench_dir&) = delete;
-  bench_dir& operator=(const bench_dir&) = delete;
-  std::string path() const { return path_.string(); }
-
- private:
-  fs::path path_;
-};
-
 double percentile(std::vector<double>& sorted, double p) {
   if (sorted.empty()) return 0;
   size_t i =
@@ -60,7 +42,7 @@ double percentile(std::vector<double>& sorted, double p) {
 
 void durable_submit(const store_bench_options& options, int clients, const char* name,
                     std::ostream& out) {
-  bench_dir dir(options.dir, name);
+  bench_dir dir(options.dir, std::string("store-") + name);
   auto store = job_store::open(dir.path());
   // Clients copy pregenerated jobs (with fresh ids): the benchmark measures the store, not the
   // sample generator.
@@ -111,7 +93,7 @@ void durable_submit(const store_bench_options& options, int clients, const char*
 // with up to `window` accepts in flight: the store's capacity when groups are large.
 void durable_submit_pipelined(const store_bench_options& options, std::ostream& out) {
   const char* name = "durable_submit_pipelined";
-  bench_dir dir(options.dir, name);
+  bench_dir dir(options.dir, std::string("store-") + name);
   auto store = job_store::open(dir.path());
   std::vector<stored_job> templates;
   for (job_id id = 1; id <= 256; ++id)
@@ -148,7 +130,7 @@ void durable_submit_pipelined(const store_bench_options& options, std::ostream& 
 
 void recovery(const store_bench_options& options, bool clean_close, std::ostream& out) {
   const char* name = clean_close ? "recovery" : "recovery_after_kill";
-  bench_dir dir(options.dir, name);
+  bench_dir dir(options.dir, std::string("store-") + name);
   job_store_options store_options;
   store_options.flush_memtables_on_close = clean_close;
   {

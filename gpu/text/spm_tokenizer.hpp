@@ -12,7 +12,6 @@
 
 #include <array>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "gpu/text/vocab_tokenizer.hpp"
