@@ -9,10 +9,14 @@
 //                      [--no-submit] [--no-recovery]
 //   troupe-bench cluster [--model FILE] [--workers 1,2,3] [--jobs N] [--gen-tokens G]
 //                        [--cpu-threads T]
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
+#include <initializer_list>
 #include <iostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bench/cluster_bench.hpp"
@@ -60,27 +64,63 @@ bool parse_int(const std::string& text, long lo, long hi, long& out) {
   return !text.empty() && *rest == '\0' && out >= lo && out <= hi;
 }
 
+using option_taker = std::function<bool(const std::string& key, const std::string& value)>;
+
+// Feeds each "--key value" pair of args[1..] to `take` (a key listed in `flags` takes no value and
+// gets ""); `take` returns false for a key or value it does not accept. Returns 0, or usage()'s
+// exit code naming the first option that is missing its value or was refused.
+int parse_options(const std::vector<std::string>& args, const option_taker& take,
+                  std::initializer_list<std::string_view> flags = {}) {
+  for (size_t i = 1; i < args.size(); ++i) {
+    const auto& key = args[i];
+    const bool flag = std::find(flags.begin(), flags.end(), key) != flags.end();
+    if (!flag && i + 1 >= args.size()) return usage("missing value for " + key);
+    const std::string value = flag ? "" : args[++i];
+    if (!take(key, value)) return usage("bad option " + key + (flag ? "" : " " + value));
+  }
+  return 0;
+}
+
+int run_scheduler(const std::vector<std::string>& args) {
+  troupe::bench::scheduler_bench_options o;
+  int rc = parse_options(args, [&](const std::string& key, const std::string& value) {
+    long v = 0;
+    if (key == "--depths") return parse_list(value, o.depths);
+    if (key == "--steps" && parse_int(value, 10, 10'000'000, v)) {
+      o.steps = static_cast<uint32_t>(v);
+    } else if (key == "--batch" && parse_int(value, 1, 4096, v)) {
+      o.batch = static_cast<uint32_t>(v);
+    } else if (key == "--gen-tokens" && parse_int(value, 1, 1 << 20, v)) {
+      o.gen_tokens = static_cast<int32_t>(v);
+    } else {
+      return false;
+    }
+    return true;
+  });
+  if (rc != 0) return rc;
+  troupe::bench::run_scheduler_bench(o, std::cout);
+  return 0;
+}
+
 int run_engine(const std::vector<std::string>& args) {
   troupe::engine_bench_options o;
-  for (size_t i = 1; i < args.size(); ++i) {
-    if (i + 1 >= args.size()) return usage("missing value for " + args[i]);
+  int rc = parse_options(args, [&](const std::string& key, const std::string& value) {
     long v = 0;
-    const auto& key = args[i];
-    const auto& value = args[++i];
+    if (key == "--batch") return parse_list(value, o.batches);
     if (key == "--model") {
       o.model_path = value;
     } else if (key == "--device") {
       o.device = value;
-    } else if (key == "--batch") {
-      if (!parse_list(value, o.batches)) return usage("bad --batch");
     } else if (key == "--prompt-tokens" && parse_int(value, 1, 1 << 20, v)) {
       o.prompt_tokens = static_cast<uint32_t>(v);
     } else if (key == "--gen-tokens" && parse_int(value, 1, 1 << 20, v)) {
       o.gen_tokens = static_cast<uint32_t>(v);
     } else {
-      return usage("bad option " + key + " " + value);
+      return false;
     }
-  }
+    return true;
+  });
+  if (rc != 0) return rc;
   if (o.model_path.empty()) return usage("engine needs --model FILE");
   troupe::run_engine_bench(o, std::cout);
   return 0;
@@ -114,31 +154,29 @@ int make_model(const std::vector<std::string>& args) {
 
 int run_store(const std::vector<std::string>& args) {
   troupe::store_bench_options o;
-  for (size_t i = 1; i < args.size(); ++i) {
-    long v = 0;
-    const auto& key = args[i];
-    if (key == "--no-submit") {
-      o.submit = false;
-      continue;
-    }
-    if (key == "--no-recovery") {
-      o.recovery = false;
-      continue;
-    }
-    if (i + 1 >= args.size()) return usage("missing value for " + key);
-    const auto& value = args[++i];
-    if (key == "--dir") {
-      o.dir = value;
-    } else if (key == "--clients" && parse_int(value, 1, 4096, v)) {
-      o.clients = static_cast<int>(v);
-    } else if (key == "--seconds" && parse_int(value, 1, 3600, v)) {
-      o.submit_seconds = double(v);
-    } else if (key == "--recovery-jobs" && parse_int(value, 1, 100'000'000, v)) {
-      o.recovery_jobs = static_cast<size_t>(v);
-    } else {
-      return usage("bad option " + key + " " + value);
-    }
-  }
+  int rc =
+      parse_options(args,
+                    [&](const std::string& key, const std::string& value) {
+                      long v = 0;
+                      if (key == "--no-submit") {
+                        o.submit = false;
+                      } else if (key == "--no-recovery") {
+                        o.recovery = false;
+                      } else if (key == "--dir") {
+                        o.dir = value;
+                      } else if (key == "--clients" && parse_int(value, 1, 4096, v)) {
+                        o.clients = static_cast<int>(v);
+                      } else if (key == "--seconds" && parse_int(value, 1, 3600, v)) {
+                        o.submit_seconds = double(v);
+                      } else if (key == "--recovery-jobs" && parse_int(value, 1, 100'000'000, v)) {
+                        o.recovery_jobs = static_cast<size_t>(v);
+                      } else {
+                        return false;
+                      }
+                      return true;
+                    },
+                    {"--no-submit", "--no-recovery"});
+  if (rc != 0) return rc;
   troupe::run_store_bench(o, std::cout);
   return 0;
 }
@@ -157,15 +195,11 @@ std::string default_model() {
 
 int run_cluster(const std::vector<std::string>& args) {
   troupe::bench::cluster_bench_options o;
-  for (size_t i = 1; i < args.size(); ++i) {
-    if (i + 1 >= args.size()) return usage("missing value for " + args[i]);
+  int rc = parse_options(args, [&](const std::string& key, const std::string& value) {
     long v = 0;
-    const auto& key = args[i];
-    const auto& value = args[++i];
+    if (key == "--workers") return parse_list(value, o.workers);
     if (key == "--model") {
       o.model = value;
-    } else if (key == "--workers") {
-      if (!parse_list(value, o.workers)) return usage("bad --workers");
     } else if (key == "--jobs" && parse_int(value, 1, 100000, v)) {
       o.jobs = static_cast<uint32_t>(v);
     } else if (key == "--gen-tokens" && parse_int(value, 1, 200, v)) {
@@ -173,9 +207,11 @@ int run_cluster(const std::vector<std::string>& args) {
     } else if (key == "--cpu-threads" && parse_int(value, -1, 256, v)) {
       o.cpu_threads = static_cast<int32_t>(v);
     } else {
-      return usage("bad option " + key + " " + value);
+      return false;
     }
-  }
+    return true;
+  });
+  if (rc != 0) return rc;
   if (o.model.empty()) o.model = default_model();
   if (o.model.empty()) return usage("cluster: no stories260K.gguf found; pass --model FILE");
   troupe::bench::run_cluster_bench(o, std::cout);
@@ -188,28 +224,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) return usage();
   auto command = args[0];
-  if (command == "scheduler") {
-    troupe::bench::scheduler_bench_options o;
-    for (size_t i = 1; i < args.size(); ++i) {
-      if (i + 1 >= args.size()) return usage("missing value for " + args[i]);
-      long v = 0;
-      const auto& value = args[++i];
-      if (args[i - 1] == "--depths") {
-        if (!parse_list(value, o.depths)) return usage("bad --depths");
-      } else if (args[i - 1] == "--steps" && parse_int(value, 10, 10'000'000, v)) {
-        o.steps = static_cast<uint32_t>(v);
-      } else if (args[i - 1] == "--batch" && parse_int(value, 1, 4096, v)) {
-        o.batch = static_cast<uint32_t>(v);
-      } else if (args[i - 1] == "--gen-tokens" && parse_int(value, 1, 1 << 20, v)) {
-        o.gen_tokens = static_cast<int32_t>(v);
-      } else {
-        return usage("bad option " + args[i - 1] + " " + value);
-      }
-    }
-    troupe::bench::run_scheduler_bench(o, std::cout);
-    return 0;
-  }
   try {
+    if (command == "scheduler") return run_scheduler(args);
     if (command == "engine") return run_engine(args);
     if (command == "make-model") return make_model(args);
     if (command == "store") return run_store(args);
