@@ -21,6 +21,10 @@ uint64_t format_bytes(weight_format f, uint64_t K, uint64_t N) {
   return 0;
 }
 
+uint64_t matrix_bytes(const tensor_view& t) {
+  return format_bytes(native_format(t.type, t.ne0), t.ne0, t.ne1);
+}
+
 std::string mib(uint64_t b) {
   return std::to_string((b + (1 << 20) - 1) >> 20) + " MiB";
 }
@@ -33,8 +37,11 @@ std::vector<float> to_floats(const tensor_view& t) {
   return v;
 }
 
-uint64_t device_model::matrix_bytes(const tensor_view& t) {
-  return format_bytes(native_format(t.type, t.ne0), t.ne0, t.ne1);
+uint64_t device_model::streamed_bytes() const {
+  if (hp_.tied_output) return bytes_;
+  uint64_t table = 0;
+  for (const auto& part : tok_embd.parts) table += part.buf->size();
+  return bytes_ - table;
 }
 
 uint64_t device_model::estimate_bytes(const llama_model& model, uint32_t max_positions) {

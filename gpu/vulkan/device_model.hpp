@@ -40,11 +40,12 @@ class device_model {
 
   static uint64_t estimate_bytes(const llama_model& model, uint32_t max_positions);
   // Device bytes the weights will take (exact up to alignment).
-  static uint64_t matrix_bytes(const tensor_view& t);
-  // Device bytes of one matrix (exact up to alignment).
 
   const llama_hparams& hparams() const { return hp_; }
   uint64_t bytes() const { return bytes_; }
+  uint64_t streamed_bytes() const;
+  // Bytes a decode step reads: all but the embedding table (whose rows are gathered, not
+  // streamed), unless the output projection is tied to it.
   std::vector<weight_format> formats() const;  // the formats of the model's matrices
 
   device_weight tok_embd;

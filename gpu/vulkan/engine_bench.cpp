@@ -4,8 +4,6 @@
 #include <chrono>
 #include <cstdio>
 
-#include "gpu/model/llama_model.hpp"
-#include "gpu/vulkan/device_model.hpp"
 #include "gpu/vulkan/kernels.hpp"
 #include "gpu/vulkan/vulkan_engine.hpp"
 
@@ -97,15 +95,7 @@ void run_engine_bench(const engine_bench_options& o, std::ostream& out) {
   eo.max_step_tokens = std::max<uint32_t>(64, max_batch * o.prompt_tokens);
   auto engine = open_vulkan_engine(eo);
   const auto& info = engine->info();
-  // A decode step reads every matrix but the embedding table (unless the output projection is
-  // tied to it): rows of the table are gathered, not streamed.
-  uint64_t streamed = info.weight_bytes;
-  {
-    const auto model = load_llama_model(o.model_path);
-    if (!model->hparams().tied_output) {
-      streamed -= std::min(streamed, vk::device_model::matrix_bytes(model->token_embd()));
-    }
-  }
+  const uint64_t streamed = vulkan_engine_statistics(*engine).streamed_weight_bytes;
   // One throwaway sequence first, so the first measured batch pays no first-use costs.
   {
     step_input warm;

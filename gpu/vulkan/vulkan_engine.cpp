@@ -102,6 +102,7 @@ class vulkan_engine final : public engine {
     info_.kv_blocks = limits.n_blocks;
     info_.kv_block_bytes = block_bytes;
     info_.weight_bytes = dev_model_->bytes();
+    stats_.streamed_weight_bytes = dev_model_->streamed_bytes();
     info_.device = dev.summary();
     info_.device.memory_available = ctx_->available_device_bytes();
   }

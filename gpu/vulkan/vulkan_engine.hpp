@@ -38,8 +38,9 @@ std::vector<device_info> list_vulkan_devices();
 
 struct vulkan_engine_stats {
   uint64_t steps = 0;
-  uint64_t computed_tokens = 0;  // tokens that went through the model
-  uint64_t reused_tokens = 0;    // prompt tokens served from the prefix cache
+  uint64_t computed_tokens = 0;        // tokens that went through the model
+  uint64_t reused_tokens = 0;          // prompt tokens served from the prefix cache
+  uint64_t streamed_weight_bytes = 0;  // weight bytes one decode step reads
 };
 
 vulkan_engine_stats vulkan_engine_statistics(const engine& e);
