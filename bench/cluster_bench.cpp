@@ -15,7 +15,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "persistence/bench_dir.hpp"
+#include "persistence/scratch_dir.hpp"
 #include "tools/troupe/client.hpp"
 
 extern char** environ;
@@ -72,7 +72,7 @@ class node_child {
 };
 
 struct cluster {
-  bench_dir dir{"", "cluster"};  // declared first: removed after the nodes are stopped
+  scratch_dir dir{"cluster-bench"};  // declared first: removed after the nodes are stopped
   uint16_t rpc = 0;
   std::vector<std::unique_ptr<node_child>> nodes;
 };
@@ -92,22 +92,20 @@ std::unique_ptr<cluster> start(const cluster_bench_options& o, bool head_device,
   auto node = [&](const std::string& name, uint16_t rpc, bool device) {
     cfg += "[[node]]\nname = \"" + name +
            "\"\nhost = \"127.0.0.1\"\nrpc_port = " + std::to_string(rpc) +
-           "\nactor_port = " + std::to_string(free_port()) + "\ndata_dir = \"" +
-           (c->dir / name).string() + "\"\n" + (device ? "devices = [0]\nmodels = [\"m\"]\n" : "") +
-           threads;
+           "\nactor_port = " + std::to_string(free_port()) + "\ndata_dir = \"" + c->dir.sub(name) +
+           "\"\n" + (device ? "devices = [0]\nmodels = [\"m\"]\n" : "") + threads;
   };
   node("head", c->rpc, head_device);
   for (uint32_t i = 0; i < workers; ++i) node("w" + std::to_string(i), free_port(), true);
   cfg += "[[model]]\nname = \"m\"\npath = \"" + o.model +
          "\"\nmax_active = 256\nmax_queued = 4096\nmax_batch_size = 16\nmax_seq_len = 256\n";
-  auto file = (c->dir / "cluster.toml").string();
+  auto file = c->dir.sub("cluster.toml");
   std::ofstream(file) << cfg;
   c->nodes.push_back(
-      std::make_unique<node_child>(node_binary(), file, "head", (c->dir / "head.log").string()));
+      std::make_unique<node_child>(node_binary(), file, "head", c->dir.sub("head.log")));
   for (uint32_t i = 0; i < workers; ++i)
-    c->nodes.push_back(
-        std::make_unique<node_child>(node_binary(), file, "w" + std::to_string(i),
-                                     (c->dir / ("w" + std::to_string(i) + ".log")).string()));
+    c->nodes.push_back(std::make_unique<node_child>(node_binary(), file, "w" + std::to_string(i),
+                                                    c->dir.sub("w" + std::to_string(i) + ".log")));
   uint32_t want = workers + (head_device ? 1 : 0);
   for (int i = 0; i < 1200; ++i) {
     try {

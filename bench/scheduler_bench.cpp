@@ -15,7 +15,7 @@
 #include "bench/null_engine.hpp"
 #include "node/config.hpp"
 #include "node/runtime.hpp"
-#include "persistence/bench_dir.hpp"
+#include "persistence/scratch_dir.hpp"
 
 namespace troupe::bench {
 namespace {
@@ -86,7 +86,7 @@ void run_depth(uint32_t depth, const scheduler_bench_options& o, std::ostream& o
   caf::actor_system sys{cfg};
   // A fresh job store per depth: a store left by an earlier run would be recovered, and its jobs
   // would queue ahead of the measured ones.
-  const bench_dir dir("", "scheduler-" + std::to_string(depth));
+  const scratch_dir dir("scheduler-bench");
   auto parsed = parse_config(config_for(depth, o, dir.path()), "bench.toml");
   runtime_options ro;
   ro.config = std::get<cluster_config>(std::move(parsed));

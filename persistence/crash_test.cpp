@@ -18,7 +18,7 @@
 #include "persistence/crash_plan.hpp"
 #include "persistence/job_store.hpp"
 #include "persistence/sample_jobs.hpp"
-#include "persistence/test_dir.hpp"
+#include "persistence/scratch_dir.hpp"
 
 #ifndef TROUPE_CRASH_HELPER
 #error "TROUPE_CRASH_HELPER must name the persistence_crash_helper executable"
@@ -191,7 +191,7 @@ class crash_test : public ::testing::TestWithParam<uint64_t> {};
 
 TEST_P(crash_test, acknowledged_work_survives_kill_9) {
   const uint64_t seed = GetParam();
-  testing::temp_dir dir("store-crash");
+  scratch_dir dir("store-crash");
   acknowledged acks;
   for (int round = 0; round < 3; ++round) {
     size_t kill_after = 40 + (seed * 2654435761u + static_cast<uint64_t>(round) * 97) % 1200;

@@ -7,14 +7,13 @@
 
 #include "persistence/job_store.hpp"
 #include "persistence/sample_jobs.hpp"
+#include "persistence/scratch_dir.hpp"
 #include "persistence/store_keys.hpp"
-#include "persistence/test_dir.hpp"
 
 namespace troupe {
 namespace {
 
 using samples::sample_job;
-using testing::temp_dir;
 
 std::string open_error(const std::string& path) {
   try {
@@ -35,7 +34,7 @@ void raw_put(const std::string& path, const std::string& key, const std::string&
 }
 
 TEST(job_store_errors, open_creates_missing_directories) {
-  temp_dir dir("store-open");
+  scratch_dir dir("store-open");
   auto store = job_store::open(dir.sub("a/b/c"));
   EXPECT_EQ(store->dir(), dir.sub("a/b/c"));
   EXPECT_TRUE(store->recover().unfinished.empty());
@@ -43,7 +42,7 @@ TEST(job_store_errors, open_creates_missing_directories) {
 }
 
 TEST(job_store_errors, open_refuses_a_path_that_is_a_file) {
-  temp_dir dir("store-file");
+  scratch_dir dir("store-file");
   std::ofstream(dir.sub("file")) << "x";
   auto error = open_error(dir.sub("file"));
   EXPECT_NE(error.find("is not a directory"), std::string::npos) << error;
@@ -52,14 +51,14 @@ TEST(job_store_errors, open_refuses_a_path_that_is_a_file) {
 }
 
 TEST(job_store_errors, open_refuses_a_store_in_use) {
-  temp_dir dir("store-locked");
+  scratch_dir dir("store-locked");
   auto store = job_store::open(dir.path());
   auto error = open_error(dir.path());
   EXPECT_NE(error.find("in use by another process"), std::string::npos) << error;
 }
 
 TEST(job_store_errors, open_refuses_a_newer_schema_version) {
-  temp_dir dir("store-newer");
+  scratch_dir dir("store-newer");
   raw_put(dir.path(), std::string(store_keys::schema_version_key), store_keys::encode_u32(99));
   auto error = open_error(dir.path());
   EXPECT_NE(error.find("newer troupe (schema version 99; this build reads version 1)"),
@@ -68,14 +67,14 @@ TEST(job_store_errors, open_refuses_a_newer_schema_version) {
 }
 
 TEST(job_store_errors, open_refuses_a_foreign_database) {
-  temp_dir dir("store-foreign");
+  scratch_dir dir("store-foreign");
   raw_put(dir.path(), "hello", "world");
   auto error = open_error(dir.path());
   EXPECT_NE(error.find("not a troupe job store"), std::string::npos) << error;
 }
 
 TEST(job_store_errors, open_reports_a_corrupt_database) {
-  temp_dir dir("store-corrupt");
+  scratch_dir dir("store-corrupt");
   { job_store::open(dir.path())->accept_sync(sample_job(1, 1)); }
   std::ofstream(dir.sub("CURRENT"), std::ios::trunc) << "garbage";
   auto error = open_error(dir.path());
@@ -84,7 +83,7 @@ TEST(job_store_errors, open_reports_a_corrupt_database) {
 }
 
 TEST(job_store_errors, a_garbage_record_is_reported_and_skipped_not_fatal) {
-  temp_dir dir("store-garbage");
+  scratch_dir dir("store-garbage");
   {
     auto store = job_store::open(dir.path());
     for (job_id id = 1; id <= 4; ++id) ASSERT_TRUE(store->accept_sync(sample_job(id, 8)).ok());
@@ -115,7 +114,7 @@ TEST(job_store_errors, a_garbage_record_is_reported_and_skipped_not_fatal) {
 }
 
 TEST(job_store_errors, a_closed_store_refuses_work_clearly) {
-  temp_dir dir("store-closed");
+  scratch_dir dir("store-closed");
   auto store = job_store::open(dir.path());
   ASSERT_TRUE(store->accept_sync(sample_job(1, 9)).ok());
   store->close();

@@ -9,13 +9,12 @@
 #include <thread>
 
 #include "persistence/sample_jobs.hpp"
-#include "persistence/test_dir.hpp"
+#include "persistence/scratch_dir.hpp"
 
 namespace troupe {
 namespace {
 
 using samples::sample_job;
-using testing::temp_dir;
 
 // Runs an async store call and waits for its callback's status.
 template <class Fn>
@@ -27,7 +26,7 @@ status wait_for(Fn&& call) {
 }
 
 TEST(job_store, accept_and_load_round_trip_every_field) {
-  temp_dir dir("store-roundtrip");
+  scratch_dir dir("store-roundtrip");
   auto store = job_store::open(dir.sub("db"));
   for (job_id id = 1; id <= 20; ++id) ASSERT_TRUE(store->accept_sync(sample_job(id, 1)).ok());
   for (job_id id = 1; id <= 20; ++id) {
@@ -42,7 +41,7 @@ TEST(job_store, accept_and_load_round_trip_every_field) {
 }
 
 TEST(job_store, accept_rejects_invalid_and_duplicate_jobs) {
-  temp_dir dir("store-reject");
+  scratch_dir dir("store-reject");
   auto store = job_store::open(dir.path());
   EXPECT_EQ(store->accept_sync(sample_job(0, 1)).code, errc::invalid_argument);
   auto running = sample_job(1, 1);
@@ -64,7 +63,7 @@ TEST(job_store, accept_rejects_invalid_and_duplicate_jobs) {
 }
 
 TEST(job_store, request_ids_are_visible_from_the_moment_accept_returns) {
-  temp_dir dir("store-idempotent");
+  scratch_dir dir("store-idempotent");
   auto store = job_store::open(dir.path());
   EXPECT_EQ(store->lookup_request_id("req-x"), std::nullopt);
   auto job = sample_job(10, 1);
@@ -81,7 +80,7 @@ TEST(job_store, request_ids_are_visible_from_the_moment_accept_returns) {
 }
 
 TEST(job_store, transitions_checkpoints_and_finish) {
-  temp_dir dir("store-transitions");
+  scratch_dir dir("store-transitions");
   auto store = job_store::open(dir.path());
   ASSERT_TRUE(store->accept_sync(sample_job(1, 2)).ok());
   auto running = [&](auto done) { store->mark_running(1, "node-a", "gpu0", 1000, done); };
@@ -146,7 +145,7 @@ TEST(job_store, transitions_checkpoints_and_finish) {
 }
 
 TEST(job_store, writes_apply_in_call_order_even_within_one_group) {
-  temp_dir dir("store-order");
+  scratch_dir dir("store-order");
   auto store = job_store::open(dir.path());
   std::mutex mu;
   std::vector<std::string> order;
@@ -183,7 +182,7 @@ TEST(job_store, writes_apply_in_call_order_even_within_one_group) {
 }
 
 TEST(job_store, recover_returns_unfinished_jobs_by_priority_then_age) {
-  temp_dir dir("store-recover");
+  scratch_dir dir("store-recover");
   {
     auto store = job_store::open(dir.path());
     const priority prios[] = {priority::low, priority::high,   priority::normal, priority::high,
@@ -218,7 +217,7 @@ TEST(job_store, recover_returns_unfinished_jobs_by_priority_then_age) {
 }
 
 TEST(job_store, retention_sweep_removes_finished_jobs_and_keeps_ids_unique) {
-  temp_dir dir("store-retention");
+  scratch_dir dir("store-retention");
   job_store_options options;
   options.retention = std::chrono::microseconds(100);
   auto store = job_store::open(dir.path(), options);
@@ -255,7 +254,7 @@ TEST(job_store, retention_sweep_removes_finished_jobs_and_keeps_ids_unique) {
 }
 
 TEST(job_store, concurrent_accepts_share_fsyncs) {
-  temp_dir dir("store-group");
+  scratch_dir dir("store-group");
   auto store = job_store::open(dir.path());
   constexpr int threads = 16, per_thread = 100;
   // The first accept's callback holds the writer until every thread has queued its accepts, so

@@ -11,9 +11,9 @@
 #include <thread>
 #include <vector>
 
-#include "persistence/bench_dir.hpp"
 #include "persistence/job_store.hpp"
 #include "persistence/sample_jobs.hpp"
+#include "persistence/scratch_dir.hpp"
 
 namespace troupe {
 
@@ -42,7 +42,7 @@ double percentile(std::vector<double>& sorted, double p) {
 
 void durable_submit(const store_bench_options& options, int clients, const char* name,
                     std::ostream& out) {
-  bench_dir dir(options.dir, std::string("store-") + name);
+  scratch_dir dir(std::string("store-bench-") + name, options.dir);
   auto store = job_store::open(dir.path());
   // Clients copy pregenerated jobs (with fresh ids): the benchmark measures the store, not the
   // sample generator.
@@ -93,7 +93,7 @@ void durable_submit(const store_bench_options& options, int clients, const char*
 // with up to `window` accepts in flight: the store's capacity when groups are large.
 void durable_submit_pipelined(const store_bench_options& options, std::ostream& out) {
   const char* name = "durable_submit_pipelined";
-  bench_dir dir(options.dir, std::string("store-") + name);
+  scratch_dir dir(std::string("store-bench-") + name, options.dir);
   auto store = job_store::open(dir.path());
   std::vector<stored_job> templates;
   for (job_id id = 1; id <= 256; ++id)
@@ -130,7 +130,7 @@ void durable_submit_pipelined(const store_bench_options& options, std::ostream& 
 
 void recovery(const store_bench_options& options, bool clean_close, std::ostream& out) {
   const char* name = clean_close ? "recovery" : "recovery_after_kill";
-  bench_dir dir(options.dir, std::string("store-") + name);
+  scratch_dir dir(std::string("store-bench-") + name, options.dir);
   job_store_options store_options;
   store_options.flush_memtables_on_close = clean_close;
   {
