@@ -312,7 +312,7 @@ struct job_summary {  // a job accepted, rejected or reaching a terminal state, 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, sampling_params& x) {
   return f(caf::meta::type_name("sampling_params"), x.temperature, x.top_p, x.top_k,
-           x.repetition_penalty, x.seed);
+           x.repetition_penalty, x.seed, x.min_p, x.presence_penalty, x.frequency_penalty);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, sequence_input& x) {

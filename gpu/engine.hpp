@@ -26,6 +26,9 @@ struct sampling_params {
   int32_t top_k = 0;                // keep the k most likely tokens; 0 disables it
   float repetition_penalty = 1.0f;  // > 1 discourages tokens already in the sequence; 1 disables it
   uint64_t seed = 0;                // with sample_index, selects the random stream of a sequence
+  float min_p = 0.0f;  // drop tokens less likely than min_p times the most likely one; 0 disables
+  float presence_penalty = 0.0f;   // subtracted from the logit of every token already present
+  float frequency_penalty = 0.0f;  // subtracted once per occurrence of a token already present
 };
 
 struct sequence_input {

@@ -164,6 +164,9 @@ std::string encode_spec(const stored_job& job) {
   sampling.setTopK(s.sampling.top_k);
   sampling.setRepetitionPenalty(s.sampling.repetition_penalty);
   sampling.setSeed(s.sampling.seed);
+  sampling.setMinP(s.sampling.min_p);
+  sampling.setPresencePenalty(s.sampling.presence_penalty);
+  sampling.setFrequencyPenalty(s.sampling.frequency_penalty);
   auto stop = r.initStop(static_cast<unsigned>(s.stop.size()));
   for (unsigned i = 0; i < s.stop.size(); ++i) stop.set(i, text(s.stop[i]));
   r.setPriority(map_enum(priorities, s.prio).value_or(store::Priority::NORMAL));
@@ -193,6 +196,9 @@ status decode_spec(job_id id, std::string_view value, stored_job& out) {
     job.spec.sampling.top_k = sampling.getTopK();
     job.spec.sampling.repetition_penalty = sampling.getRepetitionPenalty();
     job.spec.sampling.seed = sampling.getSeed();
+    job.spec.sampling.min_p = sampling.getMinP();
+    job.spec.sampling.presence_penalty = sampling.getPresencePenalty();
+    job.spec.sampling.frequency_penalty = sampling.getFrequencyPenalty();
     for (auto stop : r.getStop()) job.spec.stop.push_back(to_string(stop));
     job.spec.prio = *prio;
     job.spec.client_request_id = to_string(r.getClientRequestId());

@@ -49,6 +49,9 @@ stored_job sample_job(job_id id, uint64_t seed, int prompt_tokens) {
   job.spec.sampling.top_k = static_cast<int32_t>(rng.below(100));
   job.spec.sampling.repetition_penalty = 1.0f + static_cast<float>(rng.below(30)) / 100.0f;
   job.spec.sampling.seed = rng.next();
+  job.spec.sampling.min_p = static_cast<float>(rng.below(20)) / 100.0f;
+  job.spec.sampling.presence_penalty = static_cast<float>(rng.below(41)) / 10.0f - 2.0f;
+  job.spec.sampling.frequency_penalty = static_cast<float>(rng.below(41)) / 10.0f - 2.0f;
   job.spec.stop = {"\n\n", "</s>"};
   if (rng.below(2) == 0) job.spec.stop.push_back("。終わり");
   job.spec.prio = static_cast<priority>(rng.below(3));
@@ -76,7 +79,7 @@ std::string sample_text(const std::vector<token_id>& tokens) {
 std::string diff_jobs(const stored_job& a, const stored_job& b) {
   const auto& sa = a.spec.sampling;
   const auto& sb = b.spec.sampling;
-  const std::array<std::pair<const char*, bool>, 28> fields{{
+  const std::array<std::pair<const char*, bool>, 31> fields{{
       {"id", same(a.id, b.id)},
       {"model", same(a.spec.model, b.spec.model)},
       {"prompt", same(a.spec.prompt, b.spec.prompt)},
@@ -86,6 +89,9 @@ std::string diff_jobs(const stored_job& a, const stored_job& b) {
       {"top_k", same(sa.top_k, sb.top_k)},
       {"repetition_penalty", same(sa.repetition_penalty, sb.repetition_penalty)},
       {"seed", same(sa.seed, sb.seed)},
+      {"min_p", same(sa.min_p, sb.min_p)},
+      {"presence_penalty", same(sa.presence_penalty, sb.presence_penalty)},
+      {"frequency_penalty", same(sa.frequency_penalty, sb.frequency_penalty)},
       {"stop", same(a.spec.stop, b.spec.stop)},
       {"prio", same(a.spec.prio, b.spec.prio)},
       {"client_request_id", same(a.spec.client_request_id, b.spec.client_request_id)},

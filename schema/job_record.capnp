@@ -67,6 +67,9 @@ struct Sampling {  # troupe::sampling_params; with the seed, makes a resumed run
   topK @2 :Int32 = 0;                   # keep the k most likely tokens; 0 disables it
   repetitionPenalty @3 :Float32 = 1.0;  # > 1 discourages repeats; 1 disables it
   seed @4 :UInt64 = 0;                  # selects the job's random stream
+  minP @5 :Float32 = 0.0;               # drop tokens below minP x the best one's probability
+  presencePenalty @6 :Float32 = 0.0;    # OpenAI's presence penalty; 0 disables it
+  frequencyPenalty @7 :Float32 = 0.0;   # OpenAI's frequency penalty; 0 disables it
 }
 
 struct JobSpec {  # key j/<id>: the accepted request; immutable

@@ -77,6 +77,9 @@ struct JobSpec {
   stop @8 :List(Text);                # at most 16, each 1..256 bytes of UTF-8
   priority @9 :Priority = normal;
   clientRequestId @10 :Text;          # optional, <= 256 bytes: the same id returns the same job
+  minP @11 :Float32 = 0;              # [0, 1]; 0 disables
+  presencePenalty @12 :Float32 = 0;   # [-2, 2]; 0 disables
+  frequencyPenalty @13 :Float32 = 0;  # [-2, 2]; 0 disables
 }
 
 struct Timings {

@@ -35,6 +35,12 @@ status validate_job_spec(const job_spec& spec, const std::string& name,
   if (!std::isfinite(p.repetition_penalty) || p.repetition_penalty <= 0 ||
       p.repetition_penalty > 10)
     return bad("repetition_penalty must be within (0, 10]");
+  if (!std::isfinite(p.min_p) || p.min_p < 0 || p.min_p > 1)
+    return bad("min_p must be within [0, 1]");
+  if (!std::isfinite(p.presence_penalty) || p.presence_penalty < -2 || p.presence_penalty > 2)
+    return bad("presence_penalty must be within [-2, 2]");
+  if (!std::isfinite(p.frequency_penalty) || p.frequency_penalty < -2 || p.frequency_penalty > 2)
+    return bad("frequency_penalty must be within [-2, 2]");
   if (spec.stop.size() > limits.max_stop_strings)
     return bad("at most " + std::to_string(limits.max_stop_strings) + " stop strings");
   for (const auto& s : spec.stop) {

@@ -44,6 +44,17 @@ TEST(SubmitValidation, RejectsBadValuesWithTheJobNamed) {
   EXPECT_EQ(check([](job_spec& x) { x.sampling.top_p = 1.5f; }), errc::invalid_argument);
   EXPECT_EQ(check([](job_spec& x) { x.sampling.top_k = -1; }), errc::invalid_argument);
   EXPECT_EQ(check([](job_spec& x) { x.sampling.repetition_penalty = 0; }), errc::invalid_argument);
+  EXPECT_EQ(check([](job_spec& x) { x.sampling.min_p = -0.1f; }), errc::invalid_argument);
+  EXPECT_EQ(check([](job_spec& x) { x.sampling.min_p = 1.5f; }), errc::invalid_argument);
+  EXPECT_EQ(check([](job_spec& x) { x.sampling.presence_penalty = 2.5f; }), errc::invalid_argument);
+  EXPECT_EQ(check([](job_spec& x) { x.sampling.frequency_penalty = NAN; }),
+            errc::invalid_argument);
+  EXPECT_EQ(check([](job_spec& x) {
+              x.sampling.min_p = 1;
+              x.sampling.presence_penalty = -2;
+              x.sampling.frequency_penalty = 2;
+            }),
+            errc::ok);
   EXPECT_EQ(check([](job_spec& x) { x.stop = {""}; }), errc::invalid_argument);
   EXPECT_EQ(check([](job_spec& x) { x.stop = std::vector<std::string>(17, "x"); }),
             errc::invalid_argument);

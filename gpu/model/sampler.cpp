@@ -21,16 +21,30 @@ uint64_t mix(uint64_t x) {
 
 constexpr float neg_inf = -std::numeric_limits<float>::infinity();
 
-void apply_repetition_penalty(std::vector<float>& l, float penalty,
-                              std::span<const token_id> history) {
+bool active(float penalty, float neutral) {
+  return std::isfinite(penalty) && penalty != neutral;
+}
+
+// The repetition, presence and frequency penalties over the last repetition_window tokens.
+void apply_penalties(std::vector<float>& l, const sampling_params& p,
+                     std::span<const token_id> history) {
+  const bool repetition = p.repetition_penalty > 0.0f && active(p.repetition_penalty, 1.0f);
+  const bool presence = active(p.presence_penalty, 0.0f);
+  const bool frequency = active(p.frequency_penalty, 0.0f);
+  if (!repetition && !presence && !frequency) return;
   const size_t from = history.size() > repetition_window ? history.size() - repetition_window : 0;
   std::vector<token_id> seen(history.begin() + static_cast<std::ptrdiff_t>(from), history.end());
   std::sort(seen.begin(), seen.end());
-  seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
-  for (token_id id : seen) {
+  for (size_t i = 0; i < seen.size();) {
+    const token_id id = seen[i];
+    size_t count = 1;
+    while (i + count < seen.size() && seen[i + count] == id) ++count;
+    i += count;
     if (id < 0 || static_cast<size_t>(id) >= l.size()) continue;
     float& x = l[static_cast<size_t>(id)];
-    x = x > 0.0f ? x / penalty : x * penalty;
+    if (repetition) x = x > 0.0f ? x / p.repetition_penalty : x * p.repetition_penalty;
+    if (presence) x -= p.presence_penalty;
+    if (frequency) x -= static_cast<float>(count) * p.frequency_penalty;
   }
 }
 
@@ -58,10 +72,7 @@ token_id sample(std::span<const float> logits, const sampling_params& p, uint32_
   for (float& x : l) {
     if (std::isnan(x)) x = neg_inf;
   }
-  const float penalty = p.repetition_penalty;
-  if (penalty > 0.0f && penalty != 1.0f && std::isfinite(penalty)) {
-    apply_repetition_penalty(l, penalty, history);
-  }
+  apply_penalties(l, p, history);
   if (!(p.temperature > 0.0f)) return argmax(l);
 
   for (float& x : l) x /= p.temperature;
@@ -106,6 +117,13 @@ token_id sample(std::span<const float> logits, const sampling_params& p, uint32_
     order.resize(cut);
     std::sort(order.begin(), order.end());
     kept.swap(order);
+    total = 0.0;
+    for (uint32_t i : kept) total += w[i];
+  }
+  if (p.min_p > 0.0f) {
+    // Weights are relative to the best candidate: w = p_i / p_max. The best always stays.
+    const double floor = static_cast<double>(p.min_p);
+    std::erase_if(kept, [&](uint32_t i) { return w[i] < floor; });
     total = 0.0;
     for (uint32_t i : kept) total += w[i];
   }

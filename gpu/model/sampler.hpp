@@ -19,13 +19,16 @@ constexpr size_t repetition_window = 64;  // history tokens the repetition penal
 
 token_id sample(std::span<const float> logits, const sampling_params& p, uint32_t sample_index,
                 std::span<const token_id> history);
-// 1. Repetition penalty (when != 1): each distinct token among the last 64 of `history` has its
-//    logit divided by the penalty when positive, multiplied when not (llama.cpp's rule).
+// 1. Penalties over the last 64 tokens of `history` (llama.cpp's rules): the repetition penalty
+//    (when != 1) divides the logit of each token present by the penalty when positive and
+//    multiplies it when not; then each present token's logit loses presence_penalty once and
+//    frequency_penalty times its number of occurrences (OpenAI's presence and frequency).
 // 2. temperature <= 0: the highest logit, lowest id on ties (NaN logits never win).
 // 3. Otherwise logits / temperature; candidates ordered by logit (then id); keep the top_k
 //    (when > 0); softmax; keep the smallest prefix whose probability reaches top_p (when < 1,
-//    at least one token); draw u = uniform(seed, sample_index) and return the first kept token,
-//    in id order, at which the cumulative weight exceeds u times the total.
+//    at least one token); keep those at least min_p times as likely as the best (when > 0);
+//    draw u = uniform(seed, sample_index) and return the first kept token, in id order, at
+//    which the cumulative weight exceeds u times the total.
 // Throws std::invalid_argument for empty logits.
 
 double uniform(uint64_t seed, uint32_t sample_index);

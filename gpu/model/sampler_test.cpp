@@ -63,6 +63,42 @@ TEST(sampler, repetition_penalty_over_the_last_64_tokens) {
   EXPECT_EQ(sample(l, params(0, 0, 1, 1.2f), 0, std::vector<token_id>{-1, 99}), 0);
 }
 
+TEST(sampler, presence_and_frequency_penalties) {
+  const std::vector<float> l{2.0f, 1.5f, 0.0f};
+  auto pf = [](float presence, float frequency) {
+    sampling_params p;
+    p.presence_penalty = presence;
+    p.frequency_penalty = frequency;
+    return p;
+  };
+  const std::vector<token_id> once{0}, thrice{0, 0, 0};
+  EXPECT_EQ(sample(l, pf(0.4f, 0), 0, once), 0);  // 1.6 > 1.5
+  EXPECT_EQ(sample(l, pf(0.6f, 0), 0, once), 1);  // 1.4 < 1.5
+  // Presence counts once, frequency per occurrence: 2.0 - 3 * 0.2 = 1.4 < 1.5.
+  EXPECT_EQ(sample(l, pf(0.4f, 0), 0, thrice), 0);
+  EXPECT_EQ(sample(l, pf(0, 0.2f), 0, thrice), 1);
+  EXPECT_EQ(sample(l, pf(0, 0.2f), 0, once), 0);
+  // A negative penalty encourages repeats.
+  EXPECT_EQ(sample(l, pf(-2.5f, 0), 0, std::vector<token_id>{2}), 2);  // 0 + 2.5 > 2
+  // Only the last 64 tokens count, as for the repetition penalty.
+  std::vector<token_id> old{0};
+  old.resize(65, 2);
+  EXPECT_EQ(sample(l, pf(1.0f, 0), 0, old), 0);
+}
+
+TEST(sampler, min_p_drops_unlikely_tokens) {
+  const auto l = log_probs({0.5, 0.3, 0.15, 0.05});
+  auto p = params(1.0f);
+  p.min_p = 0.2f;  // keeps p >= 0.1: 0.5, 0.3, 0.15
+  const auto f = frequencies(l, p);
+  ASSERT_EQ(f.size(), 3u);
+  EXPECT_NEAR(f.at(0), 0.5 / 0.95, 0.015);
+  p.min_p = 0.7f;  // keeps p >= 0.35: only the best
+  EXPECT_EQ(frequencies(l, p, 200).size(), 1u);
+  p.min_p = 1.0f;  // the best always stays
+  EXPECT_EQ(frequencies(l, p, 200).begin()->first, 0);
+}
+
 TEST(sampler, draws_follow_the_distribution) {
   const auto l = log_probs({0.1, 0.2, 0.3, 0.4});
   const auto f = frequencies(l, params(1.0f));

@@ -116,6 +116,9 @@ status read_spec(api::JobSpec::Reader in, job_spec& out) {
   out.sampling.top_k = in.getTopK();
   out.sampling.repetition_penalty = in.getRepetitionPenalty();
   out.sampling.seed = in.getSeed();
+  out.sampling.min_p = in.getMinP();
+  out.sampling.presence_penalty = in.getPresencePenalty();
+  out.sampling.frequency_penalty = in.getFrequencyPenalty();
   auto stop = in.getStop();
   out.stop.clear();
   if (stop.size() > 1024)  // far beyond any limit: do not copy it to reject it later
