@@ -11,7 +11,9 @@ function(troupe_add_test)
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 300)
   endif()
-  set(props TIMEOUT ${T_TIMEOUT})
+  # A test that could not run (GTEST_SKIP: a reference it could not fetch, a model it could not
+  # find) is reported by ctest as skipped, never as passed.
+  set(props TIMEOUT ${T_TIMEOUT} SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]")
   if(T_LABELS)
     list(APPEND props LABELS "${T_LABELS}")
   endif()
