@@ -1,6 +1,7 @@
 #include "node/config.hpp"
 
 #include <toml++/toml.h>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -98,6 +99,19 @@ class table_reader {
 
 constexpr int64_t max_u32 = 0xFFFFFFFFll;
 
+// The contents of `name`, relative to the directory of the config file `file` unless absolute.
+std::string read_beside(const std::string& file, const std::string& name, table_reader& r,
+                        const std::string& key) {
+  std::filesystem::path p(name);
+  if (p.is_relative()) p = std::filesystem::path(file).parent_path() / p;
+  std::ifstream in(p, std::ios::binary);
+  if (!in) r.fail(key, "cannot read '" + p.string() + "'");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  if (buffer.str().empty()) r.fail(key, "'" + p.string() + "' is empty");
+  return buffer.str();
+}
+
 cluster_config read(const toml::table& root, const std::string& file) {
   cluster_config cfg;
   cfg.file = file;
@@ -146,6 +160,23 @@ cluster_config read(const toml::table& root, const std::string& file) {
     r.finish();
   }
 
+  if (auto http = top.get("http", false)) {
+    if (!http->is_table()) top.fail("http", "must be a table ([http])");
+    table_reader r(*http->as_table(), "http", file);
+    auto& h = cfg.http;
+    h.max_body_bytes =
+        r.integer<uint64_t>("max_body_bytes", false, 1024, 1ll << 32).value_or(h.max_body_bytes);
+    h.header_timeout_ms =
+        r.integer<int64_t>("header_timeout_ms", false, 10, 3'600'000).value_or(h.header_timeout_ms);
+    h.body_timeout_ms =
+        r.integer<int64_t>("body_timeout_ms", false, 10, 3'600'000).value_or(h.body_timeout_ms);
+    h.idle_timeout_ms =
+        r.integer<int64_t>("idle_timeout_ms", false, 10, 3'600'000).value_or(h.idle_timeout_ms);
+    h.max_connections =
+        r.integer<uint32_t>("max_connections", false, 1, 1'000'000).value_or(h.max_connections);
+    r.finish();
+  }
+
   auto tables = [&](const std::string& k) {
     std::vector<const toml::table*> out;
     auto node = top.get(k, true);
@@ -162,8 +193,9 @@ cluster_config read(const toml::table& root, const std::string& file) {
     model_config m;
     m.name = r.nonempty_string("name");
     m.path = r.nonempty_string("path");
-    m.max_active = r.integer<int32_t>("max_active", true, 1, 1'000'000).value();
-    m.max_queued = r.integer<int32_t>("max_queued", true, 0, 100'000'000).value();
+    m.max_active = r.integer<int32_t>("max_active", false, 1, 1'000'000).value_or(m.max_active);
+    m.max_queued =
+        r.integer<int32_t>("max_queued", false, 0, 100'000'000).value_or(m.max_queued);
     m.max_batch_size =
         r.integer<uint32_t>("max_batch_size", false, 1, 4096).value_or(m.max_batch_size);
     m.max_seq_len = r.integer<uint32_t>("max_seq_len", false, 2, 1 << 22).value_or(m.max_seq_len);
@@ -172,6 +204,11 @@ cluster_config read(const toml::table& root, const std::string& file) {
     m.kv_block_tokens =
         r.integer<uint32_t>("kv_block_tokens", false, 1, 4096).value_or(m.kv_block_tokens);
     m.kv_memory_mb = r.integer<uint64_t>("kv_memory_mb", false, 0, 1ll << 30).value_or(0);
+    if (auto t = r.string("chat_template", false)) {
+      if (t->empty()) r.fail("chat_template", "must not be empty (omit it to use the model's)");
+      m.chat_template = t->front() == '@' ? read_beside(file, t->substr(1), r, "chat_template")
+                                          : std::move(*t);
+    }
     if (m.max_step_tokens < m.max_batch_size)
       r.fail("max_step_tokens", "must be at least max_batch_size (" +
                                     std::to_string(m.max_batch_size) +
@@ -191,6 +228,7 @@ cluster_config read(const toml::table& root, const std::string& file) {
     n.host = r.nonempty_string("host");
     n.rpc_port = r.integer<uint16_t>("rpc_port", true, 1, 65535).value();
     n.actor_port = r.integer<uint16_t>("actor_port", true, 1, 65535).value();
+    n.http_port = r.integer<uint16_t>("http_port", false, 0, 65535).value_or(0);
     n.data_dir = r.nonempty_string("data_dir");
     n.devices = r.string_list("devices", false, true);
     n.models = r.string_list("models", false);
@@ -199,7 +237,10 @@ cluster_config read(const toml::table& root, const std::string& file) {
     n.cpu_threads = r.integer<uint32_t>("cpu_threads", false, 0, 1024);
     for (const auto& other : cfg.nodes)
       if (other.name == n.name) r.fail("name", "node '" + n.name + "' is defined twice");
-    for (auto [key, port] : {std::pair{"rpc_port", n.rpc_port}, {"actor_port", n.actor_port}}) {
+    for (auto [key, port] : {std::pair{"rpc_port", n.rpc_port},
+                             {"actor_port", n.actor_port},
+                             {"http_port", n.http_port}}) {
+      if (port == 0) continue;  // http_port 0: off
       auto [it, fresh] = ports.emplace(std::pair{n.host, port}, n.name + "." + key);
       if (!fresh)
         r.fail(key, "port " + std::to_string(port) + " on " + n.host + " is already used by " +

@@ -32,10 +32,19 @@ struct scheduler_section {
   int64_t retention_s = 86400;      // finished jobs stay in the job store this long
 };
 
+struct http_section {  // the HTTP front door of the head ([[node]] http_port turns it on)
+  uint64_t max_body_bytes = 8 << 20;  // larger request bodies get 413
+  int64_t header_timeout_ms = 15000;  // a client must send its request headers within this
+  int64_t body_timeout_ms = 30000;    // ... and its body within this after the headers
+  int64_t idle_timeout_ms = 5000;     // a kept-alive connection with no new request is closed
+  uint32_t max_connections = 1024;    // more are closed at once
+};
+
 struct node_config {
   std::string name;
   std::string host;
   uint16_t rpc_port = 0;
+  uint16_t http_port = 0;  // the HTTP front door (OpenAI, Ollama, metrics); 0 = off
   uint16_t actor_port = 0;
   std::string data_dir;
   std::vector<std::string> devices;  // Vulkan device indices ("0") or name fragments ("llvmpipe")
@@ -55,12 +64,15 @@ struct model_config {
   uint32_t max_step_tokens = 512;
   uint32_t kv_block_tokens = 16;
   uint64_t kv_memory_mb = 0;  // KV-cache budget per device; 0 = derived from free device memory
+  std::string chat_template;  // overrides the GGUF's tokenizer.chat_template; empty = keep it.
+                              // "@file" in the config is read here (relative to the config)
 };
 
 struct cluster_config {
   std::string file;  // where it was loaded from
   cluster_section cluster;
   scheduler_section scheduler;
+  http_section http;
   std::vector<node_config> nodes;
   std::vector<model_config> models;
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <variant>
 
 namespace troupe {
@@ -110,6 +112,58 @@ TEST(Config, CpuThreadsIsANodeSetting) {
                         "x.toml");
   ASSERT_TRUE(std::holds_alternative<cluster_config>(r)) << std::get<config_error>(r).message();
   EXPECT_EQ(std::get<cluster_config>(r).nodes[0].cpu_threads, 0u);
+}
+
+TEST(Config, HttpPortLimitsAndDefaults) {
+  auto r = parse_config(valid, "x.toml");
+  ASSERT_TRUE(std::holds_alternative<cluster_config>(r));
+  EXPECT_EQ(std::get<cluster_config>(r).nodes[0].http_port, 0);  // off unless set
+  EXPECT_EQ(std::get<cluster_config>(r).http.max_connections, 1024u);
+
+  auto text = replace(valid, "actor_port = 7001", "actor_port = 7001\nhttp_port = 7002");
+  text += "\n[http]\nmax_body_bytes = 4096\nheader_timeout_ms = 250\nmax_connections = 8\n";
+  r = parse_config(text, "x.toml");
+  ASSERT_TRUE(std::holds_alternative<cluster_config>(r)) << std::get<config_error>(r).message();
+  const auto& c = std::get<cluster_config>(r);
+  EXPECT_EQ(c.nodes[0].http_port, 7002);
+  EXPECT_EQ(c.http.max_body_bytes, 4096u);
+  EXPECT_EQ(c.http.header_timeout_ms, 250);
+  EXPECT_EQ(c.http.body_timeout_ms, 30000);
+  EXPECT_EQ(c.http.max_connections, 8u);
+
+  auto e = error_of(replace(valid, "actor_port = 7001", "actor_port = 7001\nhttp_port = 7000"));
+  EXPECT_EQ(e.key, "node[0].http_port");
+  e = error_of(valid + "\n[http]\nmax_conections = 8\n");
+  EXPECT_EQ(e.key, "http.max_conections");
+  EXPECT_EQ(e.problem, "unknown key");
+}
+
+TEST(Config, ModelLimitsDefaultAndChatTemplateOverride) {
+  auto r = parse_config(replace(replace(valid, "max_active = 4\n", ""), "max_queued = 8",
+                                "chat_template = \"{{ messages[0].content }}\""),
+                        "x.toml");
+  ASSERT_TRUE(std::holds_alternative<cluster_config>(r)) << std::get<config_error>(r).message();
+  const auto* m = std::get<cluster_config>(r).model("m");
+  EXPECT_EQ(m->max_active, 16);
+  EXPECT_EQ(m->max_queued, 1024);
+  EXPECT_EQ(m->chat_template, "{{ messages[0].content }}");
+
+  // "@file" reads a template beside the config.
+  const std::string dir = ::testing::TempDir() + "/troupe-config-test";
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream(dir + "/t.jinja") << "{{ bos_token }}{{ messages[0].content }}";
+  }
+  std::ofstream(dir + "/c.toml") << replace(valid, "max_queued = 8",
+                                            "max_queued = 8\nchat_template = \"@t.jinja\"");
+  auto loaded = load_config_file(dir + "/c.toml");
+  ASSERT_TRUE(std::holds_alternative<cluster_config>(loaded))
+      << std::get<config_error>(loaded).message();
+  EXPECT_EQ(std::get<cluster_config>(loaded).model("m")->chat_template,
+            "{{ bos_token }}{{ messages[0].content }}");
+  auto e = error_of(replace(valid, "max_queued = 8", "chat_template = \"@missing.jinja\""));
+  EXPECT_EQ(e.key, "model[0].chat_template");
+  std::filesystem::remove_all(dir);
 }
 
 TEST(Config, MissingFileIsAnError) {
