@@ -1,0 +1,182 @@
+// Globals: true/false/none (and their Python spellings), range, namespace, raise_exception,
+// strftime_now.
+#include <cmath>
+#include <ctime>
+
+#include "gpu/text/jinja/builtins.hpp"
+#include "gpu/text/jinja/printing.hpp"
+#include "gpu/text/jinja/unicode.hpp"
+
+namespace troupe::jinja::builtins {
+
+namespace {
+
+void no_keywords(const call_args& args, const char* fn) {
+  if (!args.keywords.empty()) throw value_error(std::string(fn) + "() takes no keyword arguments");
+}
+
+// range(stop), range(start, stop[, step]), as the reference's JavaScript computes it (numbers
+// may be floats; a missing or undefined argument is absent).
+value range(evaluator& ev, call_args& args) {
+  no_keywords(args, "range");
+  std::vector<value> given;
+  for (const value& v : args.positional) {
+    if (v.is_undefined()) break;
+    if (!v.is_number() && !v.is(kind::boolean))
+      throw value_error(std::string("range() needs numbers, not ") + type_name(v));
+    given.push_back(v);
+  }
+  if (given.empty()) return value::list({});
+  if (given.size() > 3) throw value_error("range() takes at most 3 arguments");
+  value start = value::integer(0), stop = given[0], step = value::integer(1);
+  if (given.size() >= 2) start = given[0], stop = given[1];
+  if (given.size() == 3) step = given[2];
+  const double a = start.as_number(), b = stop.as_number(), d = step.as_number();
+  if (d == 0) throw value_error("range() step must not be zero");
+  const double count = std::ceil((b - a) / d);
+  if (!(count > 0)) return value::list({});
+  if (count > static_cast<double>(ev.limits().max_steps)) throw value_error("range() is too large");
+  ev.charge(static_cast<size_t>(count));
+  std::vector<value> items;
+  items.reserve(static_cast<size_t>(count));
+  const auto integral = [](const value& v) { return !v.is(kind::floating); };
+  if (integral(start) && integral(step)) {
+    int64_t i = static_cast<int64_t>(a);
+    const auto s = static_cast<int64_t>(d);
+    for (size_t k = 0; k < static_cast<size_t>(count); ++k) {
+      items.push_back(value::integer(i));
+      if (__builtin_add_overflow(i, s, &i)) break;
+    }
+  } else {
+    for (double x = a; d > 0 ? x < b : x > b; x += d) {
+      if (items.size() >= static_cast<size_t>(count)) break;
+      const bool whole = x == std::floor(x) && std::fabs(x) < 9.2e18;
+      items.push_back(whole ? value::integer(static_cast<int64_t>(x)) : value::floating(x));
+    }
+  }
+  return value::list(std::move(items));
+}
+
+// The reference's strftime: %Y %m %d %b %B %H %M %% in local time, English month names.
+value strftime_now(call_args& args) {
+  no_keywords(args, "strftime_now");
+  if (args.positional.empty() || !args.positional[0].is_string())
+    throw value_error("strftime_now() needs a format string");
+  static const char* const months[] = {"January",   "February", "March",    "April",
+                                       "May",       "June",     "July",     "August",
+                                       "September", "October",  "November", "December"};
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  const auto pad2 = [](int n) { return (n < 10 ? "0" : "") + std::to_string(n); };
+  const std::string& f = args.positional[0].as_string();
+  std::string out;
+  for (size_t i = 0; i < f.size(); ++i) {
+    if (f[i] != '%' || i + 1 >= f.size()) {
+      out += f[i];
+      continue;
+    }
+    const char c = f[i + 1];
+    const std::string month = months[tm.tm_mon % 12];
+    switch (c) {
+      case 'Y':
+        out += std::to_string(tm.tm_year + 1900);
+        break;
+      case 'm':
+        out += pad2(tm.tm_mon + 1);
+        break;
+      case 'd':
+        out += pad2(tm.tm_mday);
+        break;
+      case 'b':
+        out += month.substr(0, 3);
+        break;
+      case 'B':
+        out += month;
+        break;
+      case 'H':
+        out += pad2(tm.tm_hour);
+        break;
+      case 'M':
+        out += pad2(tm.tm_min);
+        break;
+      case '%':
+        out += '%';
+        break;
+      default:
+        out += f[i];
+        continue;  // not a directive: the next character is copied on its own
+    }
+    ++i;
+  }
+  return value::string(std::move(out));
+}
+
+void add_pair(dict_data& d, const value& pair) {
+  std::vector<value> kv;
+  if (pair.is_list()) {
+    kv = pair.as_list().items;
+  } else if (pair.is_string()) {
+    for (auto cp : unicode::code_points(pair.as_string()))
+      kv.push_back(value::string(std::string(cp)));
+  }
+  if (kv.size() != 2)
+    throw value_error("namespace() expects a dict or a list of [key, value] pairs");
+  if (!kv[0].is_string()) throw value_error("namespace() keys must be strings");
+  d.set(kv[0].as_string(), kv[1]);
+}
+
+}  // namespace
+
+value namespace_function() {
+  return value::function("namespace", [](evaluator& ev, scope&, call_args& args) {
+    if (args.positional.size() > 1) {
+      throw value_error("namespace() takes at most 1 positional argument, got " +
+                        std::to_string(args.positional.size()));
+    }
+    dict_data d;
+    if (args.positional.size() == 1) {
+      const value& source = args.positional[0];
+      if (source.is_dict()) {
+        for (const auto& [k, v] : source.as_dict().entries()) d.set(k, v);
+      } else if (source.is_list()) {
+        for (const value& pair : source.as_list().items) add_pair(d, pair);
+      } else {
+        throw value_error(std::string("namespace(): ") + described(source) + " is not iterable");
+      }
+    }
+    for (const auto& [k, v] : args.keywords) d.set(k, v);
+    return ev.new_namespace(std::move(d));
+  });
+}
+
+void install_globals(scope& global) {
+  global.set("false", value::boolean(false));
+  global.set("true", value::boolean(true));
+  global.set("none", value::none());
+  global.set(
+      "raise_exception",
+      value::function("raise_exception", [](evaluator& ev, scope&, call_args& args) -> value {
+        std::string message;
+        if (!args.positional.empty() && !args.positional[0].is_undefined() &&
+            !args.positional[0].is_none())
+          message = js_string(args.positional[0], ev.limits().max_output_bytes);
+        throw raise_request{std::move(message)};
+      }));
+  global.set("range", value::function("range", [](evaluator& ev, scope&, call_args& args) {
+               return range(ev, args);
+             }));
+  global.set("strftime_now",
+             value::function("strftime_now", [](evaluator&, scope&, call_args& args) {
+               return strftime_now(args);
+             }));
+  global.set("True", value::boolean(true));
+  global.set("False", value::boolean(false));
+  global.set("None", value::none());
+}
+
+std::string printable(evaluator& ev, const value& v) {
+  return display(v, ev.limits().max_output_bytes);
+}
+
+}  // namespace troupe::jinja::builtins
