@@ -1,6 +1,9 @@
 #include "gpu/model/synthetic_model.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 #include "gpu/model/gguf_writer.hpp"
@@ -96,6 +99,9 @@ void write_synthetic_model(const synthetic_model_options& o, const std::string& 
   w.set_f32("llama.rope.freq_base", o.rope_base);
   w.set_f32("llama.attention.layer_norm_rms_epsilon", 1e-5f);
   write_vocab(w, vocab, spm);
+  if (!o.chat_template.empty()) w.set_string("tokenizer.chat_template", o.chat_template);
+  const bool constant = o.constant_token >= 0;
+  check(!constant || o.constant_token < n_vocab, "constant-token is outside the vocabulary");
 
   normal_stream rng(o.seed);
   auto matrix = [&](const std::string& name, int64_t in, int64_t out, double scale, ggml_type t) {
@@ -109,21 +115,40 @@ void write_synthetic_model(const synthetic_model_options& o, const std::string& 
     w.add_tensor_f32(name, ggml_type::f32, {n}, v);
   };
   auto inv_sqrt = [](int64_t n) { return 1.0 / std::sqrt(static_cast<double>(n)); };
+  // The constant model: every position's hidden state is the same positive vector (the
+  // embedding, with nothing added by attention or FFN), and only one output row sees it.
+  auto filled = [&](const std::string& name, int64_t in, int64_t out, float value, int64_t row) {
+    std::vector<float> v(static_cast<size_t>(in * out), row < 0 ? value : 0.0f);
+    if (row >= 0) std::fill_n(v.begin() + row * in, in, value);
+    w.add_tensor_f32(name, o.type, {in, out}, v);
+  };
 
-  matrix("token_embd.weight", o.dim, n_vocab, 1.0, o.type);
-  norm("output_norm.weight", o.dim);
-  matrix("output.weight", o.dim, n_vocab, inv_sqrt(o.dim), o.type);
+  if (constant) {
+    filled("token_embd.weight", o.dim, n_vocab, 1.0f, -1);
+    norm("output_norm.weight", o.dim);
+    filled("output.weight", o.dim, n_vocab, 1.0f, o.constant_token);
+  } else {
+    matrix("token_embd.weight", o.dim, n_vocab, 1.0, o.type);
+    norm("output_norm.weight", o.dim);
+    matrix("output.weight", o.dim, n_vocab, inv_sqrt(o.dim), o.type);
+  }
   for (int32_t i = 0; i < o.layers; ++i) {
     const std::string p = "blk." + std::to_string(i) + ".";
     norm(p + "attn_norm.weight", o.dim);
     matrix(p + "attn_q.weight", o.dim, q_dim, inv_sqrt(o.dim), o.type);
     matrix(p + "attn_k.weight", o.dim, kv_dim, inv_sqrt(o.dim), o.type);
     matrix(p + "attn_v.weight", o.dim, kv_dim, inv_sqrt(o.dim), o.type);
-    matrix(p + "attn_output.weight", q_dim, o.dim, inv_sqrt(q_dim), o.type);
+    if (constant)
+      filled(p + "attn_output.weight", q_dim, o.dim, 0.0f, -1);
+    else
+      matrix(p + "attn_output.weight", q_dim, o.dim, inv_sqrt(q_dim), o.type);
     norm(p + "ffn_norm.weight", o.dim);
     matrix(p + "ffn_gate.weight", o.dim, o.ffn, inv_sqrt(o.dim), o.type);
     matrix(p + "ffn_up.weight", o.dim, o.ffn, inv_sqrt(o.dim), o.type);
-    matrix(p + "ffn_down.weight", o.ffn, o.dim, inv_sqrt(o.ffn), o.type);
+    if (constant)
+      filled(p + "ffn_down.weight", o.ffn, o.dim, 0.0f, -1);
+    else
+      matrix(p + "ffn_down.weight", o.ffn, o.dim, inv_sqrt(o.ffn), o.type);
   }
   w.write(path);
 }
@@ -182,6 +207,15 @@ synthetic_model_options parse_synthetic_model_args(const std::vector<std::string
       o.seed = static_cast<uint64_t>(number(0, INT64_MAX));
     } else if (a == "--name") {
       o.name = v;
+    } else if (a == "--chat-template") {
+      std::ifstream in(v, std::ios::binary);
+      std::stringstream text;
+      text << in.rdbuf();
+      if (!in || text.str().empty())
+        throw std::invalid_argument("--chat-template: cannot read '" + v + "'");
+      o.chat_template = text.str();
+    } else if (a == "--constant-token") {
+      o.constant_token = static_cast<int32_t>(number(0, INT32_MAX));
     } else {
       throw std::invalid_argument("unknown option '" + a + "'");
     }
@@ -204,7 +238,9 @@ const char* synthetic_model_usage() {
          "  --type T            2-D weight type: f32, f16, q8_0, q4_0 (default f32)\n"
          "  --context N         context length (default 2048)\n"
          "  --seed S            weight seed (default 1)\n"
-         "  --name NAME         general.name (default synthetic)\n";
+         "  --name NAME         general.name (default synthetic)\n"
+         "  --chat-template F   store the Jinja template in file F as tokenizer.chat_template\n"
+         "  --constant-token ID a degenerate model that always predicts token ID (tests)\n";
 }
 
 }  // namespace troupe

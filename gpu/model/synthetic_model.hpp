@@ -29,6 +29,10 @@ struct synthetic_model_options {
   float rope_base = 10000.0f;
   uint64_t seed = 1;
   std::string name = "synthetic";
+  std::string chat_template;    // written as tokenizer.chat_template when not empty
+  int32_t constant_token = -1;  // >= 0: a degenerate model whose next token is always this one
+                                // (constant embeddings, attention and FFN outputs zero, one
+                                // output row): for tests of how generation ends
 };
 
 void write_synthetic_model(const synthetic_model_options& options, const std::string& path);
@@ -37,8 +41,9 @@ void write_synthetic_model(const synthetic_model_options& options, const std::st
 
 synthetic_model_options parse_synthetic_model_args(const std::vector<std::string>& args);
 // --layers L --dim D --heads H --kv-heads K --ffn F (--vocab N | --vocab-from tokenizer.json)
-// --type f32|f16|q8_0|q4_0 [--context N] [--seed S] [--name NAME]; unspecified options keep their
-// defaults. Throws std::invalid_argument naming the bad argument.
+// --type f32|f16|q8_0|q4_0 [--context N] [--seed S] [--name NAME] [--chat-template FILE]
+// [--constant-token ID]; unspecified options keep their defaults. Throws std::invalid_argument
+// naming the bad argument (or a template file that cannot be read).
 
 const char* synthetic_model_usage();
 // One line per option, for a CLI's --help.

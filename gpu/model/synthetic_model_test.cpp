@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "gpu/model/llama_model.hpp"
+#include "gpu/model/reference/reference_engine.hpp"
 #include "gpu/model/tokenizer_loader.hpp"
 #include "gpu/text/detokenizer.hpp"
 #include "tests/support/test_files.hpp"
@@ -62,6 +63,28 @@ TEST(synthetic_model, loads_as_a_llama_model_with_a_working_tokenizer) {
     EXPECT_EQ(back + d.flush(), text);
     EXPECT_LT(ids.size(), text.size());  // pieces merge: fewer tokens than bytes
   }
+}
+
+TEST(synthetic_model, constant_model_always_predicts_its_token_and_carries_a_template) {
+  temp_dir dir;
+  auto o = small(ggml_type::f32);
+  o.constant_token = 321;
+  o.chat_template = "{{ messages[0]['content'] }}";
+  const std::string path = dir.file("constant.gguf");
+  write_synthetic_model(o, path);
+  auto eng = reference_engine::open(path);
+  step_input in;
+  in.seqs.push_back({1, eng->tokens()->encode("any prompt at all", true), 0, true, 0, {}});
+  for (uint32_t i = 0; i < 4; ++i) {
+    const auto out = eng->step(in);
+    ASSERT_EQ(out.tokens.at(0), 321) << "step " << i;
+    const int32_t pos = in.seqs[0].pos + static_cast<int32_t>(in.seqs[0].tokens.size());
+    in.seqs[0] = {1, {out.tokens[0]}, pos, true, i + 1, {}};
+  }
+  gguf_file f(path);
+  EXPECT_EQ(f.get_string("tokenizer.chat_template"), o.chat_template);
+  o.constant_token = 700;  // outside the vocabulary
+  EXPECT_THROW(write_synthetic_model(o, dir.file("bad.gguf")), std::invalid_argument);
 }
 
 TEST(synthetic_model, deterministic_and_seeded) {
