@@ -270,6 +270,8 @@ struct job_finish {  // a job left its batcher
 struct step_stats {  // one engine step, batcher -> metrics
   std::string model;
   batcher_id batcher = 0;
+  std::string node;  // where the step ran
+  std::string device;
   uint32_t batch_size = 0;
   uint32_t max_batch_size = 0;
   uint32_t tokens = 0;   // input tokens computed
@@ -277,6 +279,8 @@ struct step_stats {  // one engine step, batcher -> metrics
   int64_t host_us = 0;   // batcher time composing the step and handling its result
   int64_t engine_us = 0;
   bool failed = false;
+  uint32_t prefix_queried = 0;  // prompt tokens looked up in the engine's prefix cache
+  uint32_t prefix_hits = 0;     // ... and found there
 };
 
 struct step_report {  // what one step (or a cancellation) changed, batcher -> scheduler
@@ -296,7 +300,8 @@ struct step_reply {
 
 // -- metrics ----------------------------------------------------------------------------------
 
-enum class job_event : uint8_t { accepted, rejected, done, failed, cancelled };
+enum class job_event : uint8_t { accepted, rejected, done, failed, cancelled, requeued };
+// requeued: a running job went back to its queue (its device was lost or drained away).
 
 struct job_summary {  // a job accepted, rejected or reaching a terminal state, scheduler -> metrics
   std::string model;
@@ -305,6 +310,7 @@ struct job_summary {  // a job accepted, rejected or reaching a terminal state, 
   uint32_t prompt_tokens = 0;
   uint32_t generated_tokens = 0;
   job_timings timings;
+  finish_reason reason = finish_reason::none;  // for done
 };
 
 // -- inspect overloads ------------------------------------------------------------------------
@@ -325,7 +331,7 @@ typename Inspector::result_type inspect(Inspector& f, step_input& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, step_output& x) {
-  return f(caf::meta::type_name("step_output"), x.tokens);
+  return f(caf::meta::type_name("step_output"), x.tokens, x.prefix_queried, x.prefix_hits);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, device_info& x) {
@@ -457,13 +463,14 @@ typename Inspector::result_type inspect(Inspector& f, step_reply& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, step_stats& x) {
-  return f(caf::meta::type_name("step_stats"), x.model, x.batcher, x.batch_size, x.max_batch_size,
-           x.tokens, x.sampled, x.host_us, x.engine_us, x.failed);
+  return f(caf::meta::type_name("step_stats"), x.model, x.batcher, x.node, x.device, x.batch_size,
+           x.max_batch_size, x.tokens, x.sampled, x.host_us, x.engine_us, x.failed,
+           x.prefix_queried, x.prefix_hits);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_summary& x) {
   return f(caf::meta::type_name("job_summary"), x.model, x.event, x.error, x.prompt_tokens,
-           x.generated_tokens, x.timings);
+           x.generated_tokens, x.timings, x.reason);
 }
 
 }  // namespace troupe

@@ -46,6 +46,8 @@ struct step_input {
 
 struct step_output {
   std::vector<token_id> tokens;  // one per input sequence, in order; -1 where `sample` was false
+  uint32_t prefix_queried = 0;   // prompt tokens of new sequences looked up in the prefix cache
+  uint32_t prefix_hits = 0;      // ... of which were found there and not computed again
 };
 
 struct device_info {

@@ -1,5 +1,6 @@
 #include "node/runtime.hpp"
 
+#include <prometheus/registry.h>
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
@@ -13,6 +14,7 @@
 #include "actors/batcher/batcher_actor.hpp"
 #include "actors/capacity/capacity_actor.hpp"
 #include "actors/metrics/metrics_actor.hpp"
+#include "actors/metrics/store_metrics.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
 #include "actors/worker/worker_actor.hpp"
 #include "node/engine_probe.hpp"
@@ -96,6 +98,7 @@ std::vector<batcher_actor> node_runtime::spawn_batchers(const scheduler_actor& s
 
 void node_runtime::start_head(const node_config& self_node) {
   const auto& cfg = options_.config;
+  registry_ = std::make_shared<prometheus::Registry>();
   std::vector<capacity_model> capacity_models;
   std::vector<scheduler_model> scheduler_models;
   for (const auto& m : cfg.models) {
@@ -113,6 +116,7 @@ void node_runtime::start_head(const node_config& self_node) {
     try {
       job_store_options so;
       so.retention = std::chrono::seconds(cfg.scheduler.retention_s);
+      so.on_sync = job_store_sync_recorder(*registry_);
       store_ = job_store::open(dir, so);
     } catch (const job_store_error& e) {
       throw std::runtime_error("job store " + dir + ": " + e.what());
@@ -120,7 +124,7 @@ void node_runtime::start_head(const node_config& self_node) {
   }
 
   capacity_ = spawn_capacity(sys_, std::move(capacity_models));
-  metrics_ = spawn_metrics(sys_, capacity_);
+  metrics_ = spawn_metrics(sys_, capacity_, registry_);
   scheduler_setup ss;
   ss.node = options_.node;
   ss.models = std::move(scheduler_models);

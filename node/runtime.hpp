@@ -25,6 +25,10 @@
 #include "node/head_link.hpp"
 #include "persistence/job_store.hpp"
 
+namespace prometheus {
+class Registry;
+}
+
 namespace troupe {
 
 using engine_factory =
@@ -63,6 +67,8 @@ class node_runtime {
   const scheduler_actor& scheduler() const { return scheduler_; }  // the head's only
   const capacity_actor& capacity() const { return capacity_; }
   const metrics_actor& metrics() const { return metrics_; }
+  const std::shared_ptr<prometheus::Registry>& metrics_registry() const { return registry_; }
+  // The head's Prometheus registry (the metrics actor's and the job store's numbers).
   const std::vector<std::shared_ptr<engine>>& engines() const { return engines_; }
   const std::vector<batcher_actor>& batchers() const { return batchers_; }
 
@@ -88,6 +94,7 @@ class node_runtime {
   std::vector<local_device> devices_;
   std::unique_ptr<head_link> link_;
   std::vector<std::shared_ptr<engine>> engines_;
+  std::shared_ptr<prometheus::Registry> registry_;  // before store_: it reports into it
   std::shared_ptr<job_store> store_;
   capacity_actor capacity_;
   metrics_actor metrics_;

@@ -115,7 +115,8 @@ std::unique_ptr<job_store> job_store::open(const std::string& dir,
   state->options = options;
   state->db.reset(raw);
   check_schema(*state->db, dir);
-  state->writer = std::make_unique<store_detail::store_writer>(*state->db, options.max_batch_bytes);
+  state->writer = std::make_unique<store_detail::store_writer>(*state->db, options.max_batch_bytes,
+                                                               options.on_sync);
   return std::unique_ptr<job_store>(new job_store(std::move(state)));
 }
 

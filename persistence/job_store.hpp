@@ -79,6 +79,8 @@ struct job_store_options {
   std::chrono::microseconds retention = std::chrono::hours(24);  // for remove_expired
   size_t max_batch_bytes = size_t{8} << 20;  // a group commit stops adding writes past this size
   bool flush_memtables_on_close = true;      // a clean close leaves no WAL to replay at open
+  std::function<void(std::chrono::microseconds took, size_t writes)> on_sync;
+  // Called on the writer thread after each fsynced group commit (metrics); must be quick.
 };
 
 struct load_result {

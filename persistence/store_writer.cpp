@@ -56,8 +56,8 @@ size_t op_bytes(const write_op& op) {
                          op.body);
 }
 
-store_writer::store_writer(rocksdb::DB& db, size_t max_batch_bytes)
-    : db_(db), max_batch_bytes_(max_batch_bytes) {
+store_writer::store_writer(rocksdb::DB& db, size_t max_batch_bytes, sync_observer on_sync)
+    : db_(db), max_batch_bytes_(max_batch_bytes), on_sync_(std::move(on_sync)) {
   std::string value;
   if (db_.Get(rocksdb::ReadOptions(), keys::next_id_key, &value).ok())
     next_id_hint_ = keys::decode_u64(value).value_or(1);
@@ -157,6 +157,7 @@ void store_writer::commit(std::vector<write_op>& group) {
   }
 
   rocksdb::Status written;
+  const auto t0 = std::chrono::steady_clock::now();
   if (batch.Count() > 0) {
     rocksdb::WriteOptions options;
     options.sync = sync;
@@ -167,6 +168,10 @@ void store_writer::commit(std::vector<write_op>& group) {
     written = db_.SyncWAL();  // only barriers: make earlier unsynced writes durable
     ++synced_batches_;
   }
+  if (sync && written.ok() && on_sync_)
+    on_sync_(std::chrono::duration_cast<std::chrono::microseconds>(
+                 std::chrono::steady_clock::now() - t0),
+             group.size());
   if (!written.ok()) {
     // Nothing of the batch is known to be durable; the next batch re-reads the hint from here on.
     for (auto& st : results)

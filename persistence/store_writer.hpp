@@ -73,7 +73,8 @@ struct write_op {
 
 class store_writer {
  public:
-  store_writer(rocksdb::DB& db, size_t max_batch_bytes);
+  using sync_observer = std::function<void(std::chrono::microseconds, size_t)>;
+  store_writer(rocksdb::DB& db, size_t max_batch_bytes, sync_observer on_sync = {});
   ~store_writer();  // stop()
 
   void submit(write_op op);
@@ -100,6 +101,7 @@ class store_writer {
 
   rocksdb::DB& db_;
   const size_t max_batch_bytes_;
+  const sync_observer on_sync_;
   uint64_t next_id_hint_ = 1;  // writer thread only
 
   mutable std::mutex mu_;

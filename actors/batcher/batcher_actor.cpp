@@ -69,6 +69,8 @@ void on_step_done(batcher_ptr self, step_reply& reply) {
   step_stats stats;
   stats.model = s.setup.model;
   stats.batcher = s.id;
+  stats.node = s.setup.node;
+  stats.device = s.setup.engine.device.name;
   stats.batch_size = static_cast<uint32_t>(s.current.seqs.size());
   stats.max_batch_size = s.setup.limits.max_batch_size;
   for (const auto& si : s.current.seqs) {
@@ -76,6 +78,8 @@ void on_step_done(batcher_ptr self, step_reply& reply) {
     stats.sampled += si.sample ? 1 : 0;
   }
   stats.engine_us = reply.engine_us;
+  stats.prefix_queried = reply.output.prefix_queried;
+  stats.prefix_hits = reply.output.prefix_hits;
   step_report report;
   if (reply.st.ok()) {
     report = s.planner.apply(s.current, reply.output);

@@ -13,8 +13,9 @@ namespace troupe {
 namespace {
 
 struct metrics_state {
+  metrics_state() = default;  // not an aggregate (see CAF's stateful_actor)
   static inline const char* name = "troupe.metrics";
-  metrics_registry registry;
+  std::unique_ptr<metrics_registry> registry;
   capacity_actor capacity;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
@@ -50,14 +51,16 @@ nlohmann::json render_capacity(const capacity_report& r) {
 }
 
 metrics_actor::behavior_type metrics(metrics_actor::stateful_pointer<metrics_state> self,
-                                     capacity_actor capacity) {
+                                     capacity_actor capacity,
+                                     std::shared_ptr<prometheus::Registry> registry) {
   self->state.capacity = std::move(capacity);
+  self->state.registry = std::make_unique<metrics_registry>(std::move(registry));
   return {
-      [self](const job_summary& s) { self->state.registry.record(s); },
-      [self](const step_stats& s) { self->state.registry.record(s); },
+      [self](const job_summary& s) { self->state.registry->record(s); },
+      [self](const step_stats& s) { self->state.registry->record(s); },
       [self](stats_atom) -> caf::result<std::string> {
         auto promise = self->make_response_promise<std::string>();
-        auto doc = self->state.registry.to_json();
+        auto doc = self->state.registry->to_json();
         doc["uptime_s"] =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - self->state.started)
                 .count();
@@ -78,8 +81,9 @@ metrics_actor::behavior_type metrics(metrics_actor::stateful_pointer<metrics_sta
 
 }  // namespace
 
-metrics_actor spawn_metrics(caf::actor_system& sys, capacity_actor capacity) {
-  return sys.spawn(metrics, std::move(capacity));
+metrics_actor spawn_metrics(caf::actor_system& sys, capacity_actor capacity,
+                            std::shared_ptr<prometheus::Registry> registry) {
+  return sys.spawn(metrics, std::move(capacity), std::move(registry));
 }
 
 }  // namespace troupe

@@ -5,10 +5,18 @@
 
 #include <caf/fwd.hpp>
 
+#include <memory>
+
 #include "actors/interfaces.hpp"
+
+namespace prometheus {
+class Registry;
+}
 
 namespace troupe {
 
-metrics_actor spawn_metrics(caf::actor_system& sys, capacity_actor capacity);
+metrics_actor spawn_metrics(caf::actor_system& sys, capacity_actor capacity,
+                            std::shared_ptr<prometheus::Registry> registry);
+// The actor's counters and histograms live in `registry` (the head's, which /metrics serves).
 
 }  // namespace troupe

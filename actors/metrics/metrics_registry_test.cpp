@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <prometheus/registry.h>
 #include <nlohmann/json.hpp>
 
 namespace troupe {
@@ -46,14 +47,58 @@ TEST(MetricsRegistry, CountsRatesAndPercentilesPerModelAndOverall) {
 TEST(MetricsRegistry, BatchStatistics) {
   metrics_registry m;
   for (uint32_t size : {8u, 8u, 6u, 2u})
-    m.record(step_stats{"a", 1, size, 8, size, size, 40, 1000, false});
-  m.record(step_stats{"a", 1, 8, 8, 8, 0, 10, 0, true});
+    m.record(step_stats{"a", 1, "n", "d", size, 8, size, size, 40, 1000, false, 8, 4});
+  m.record(step_stats{"a", 1, "n", "d", 8, 8, 8, 0, 10, 0, true, 0, 0});
   auto b = m.to_json()["models"]["a"]["batch"];
   EXPECT_EQ(b["steps"], 4);
   EXPECT_EQ(b["max_size"], 8);
   EXPECT_DOUBLE_EQ(b["avg_size"].get<double>(), 6.0);
   EXPECT_DOUBLE_EQ(b["utilization"].get<double>(), 0.75);
   EXPECT_EQ(m.to_json()["models"]["a"]["errors"]["engine_step"], 1);
+  EXPECT_EQ(m.to_json()["models"]["a"]["prefix_cache"]["queried_tokens"], 32);
+  EXPECT_EQ(m.to_json()["models"]["a"]["prefix_cache"]["hit_tokens"], 16);
+}
+
+// The same numbers, as Prometheus families of the registry /metrics serves.
+TEST(MetricsRegistry, FeedsThePrometheusRegistry) {
+  auto registry = std::make_shared<prometheus::Registry>();
+  metrics_registry m(registry);
+  const int64_t s = 1'000'000'000;
+  m.record(job_summary{"a", job_event::accepted, errc::ok, 0, 0, {s, 0, 0, 0}});
+  m.record(job_summary{"a",
+                       job_event::done,
+                       errc::ok,
+                       7,
+                       3,
+                       {s, s + 1000, s + 2000, s + 4000},
+                       finish_reason::stop});
+  m.record(job_summary{"a", job_event::rejected, errc::queue_full, 0, 0, {}});
+  m.record(job_summary{"a", job_event::requeued, errc::ok, 0, 0, {}});
+  m.record(step_stats{"a", 1, "n", "d", 2, 8, 10, 2, 40, 1000, false, 6, 4});
+  std::map<std::string, double> values;
+  std::map<std::string, std::string> labels;
+  for (const auto& f : registry->Collect()) {
+    for (const auto& metric : f.metric) {
+      double v = metric.counter.value + double(metric.histogram.sample_count);
+      values[f.name] += v;
+      for (const auto& l : metric.label) labels[f.name] += l.name + "=" + l.value + ",";
+    }
+  }
+  EXPECT_EQ(values["troupe_requests_accepted_total"], 1);
+  EXPECT_EQ(values["troupe_request_success_total"], 1);
+  EXPECT_EQ(labels["troupe_request_success_total"], "finish_reason=stop,model=a,");
+  EXPECT_EQ(values["troupe_requests_rejected_total"], 1);
+  EXPECT_EQ(labels["troupe_requests_rejected_total"], "model=a,reason=queue_full,");
+  EXPECT_EQ(values["troupe_requests_requeued_total"], 1);
+  EXPECT_EQ(values["troupe_prompt_tokens_total"], 7);
+  EXPECT_EQ(values["troupe_generation_tokens_total"], 3);
+  EXPECT_EQ(values["troupe_time_to_first_token_seconds"], 1);
+  EXPECT_EQ(values["troupe_time_per_output_token_seconds"], 1);
+  EXPECT_EQ(values["troupe_e2e_request_latency_seconds"], 1);
+  EXPECT_EQ(values["troupe_request_queue_time_seconds"], 1);
+  EXPECT_EQ(values["troupe_prefix_cache_hits_total"], 4);
+  EXPECT_EQ(labels["troupe_prefix_cache_hits_total"], "device=d,model=a,node=n,");
+  EXPECT_EQ(m.to_json()["models"]["a"]["requests"]["requeued"], 1);
 }
 
 }  // namespace

@@ -64,6 +64,8 @@ void batcher_lost(scheduler_ptr self, batcher_id id, const std::string& why) {
     // its clients see no token twice and none missing. Its original age keeps its place.
     r.state = job_state::queued;
     self->send(s.setup.capacity, requeue_atom::value, jid);
+    self->send(s.setup.metrics,
+               job_summary{r.spec.model, job_event::requeued, errc::ok, 0, 0, r.timings});
     journal_requeued(self, r);
     auto age = std::chrono::microseconds(std::max<int64_t>(0, wall_us() - r.timings.submitted_us));
     s.models.at(r.spec.model).queue.push_front(jid, r.spec.prio, s.setup.now() - age);

@@ -15,7 +15,8 @@ job_summary summary_of(const job_record& r, job_event event) {
                      r.error.code,
                      static_cast<uint32_t>(r.prompt.size()),
                      static_cast<uint32_t>(r.generated.size()),
-                     r.timings};
+                     r.timings,
+                     r.reason};
 }
 
 // Keeps finished jobs in memory up to the retention count (the store keeps them longer).

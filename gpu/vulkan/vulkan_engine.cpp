@@ -159,6 +159,10 @@ class vulkan_engine final : public engine {
         publish_full_blocks(p.next);
         stats_.computed_tokens += in.tokens.size() - p.first;
         stats_.reused_tokens += p.first;
+        if (in.pos == 0) {
+          out.prefix_queried += static_cast<uint32_t>(in.tokens.size());
+          out.prefix_hits += static_cast<uint32_t>(p.first);
+        }
         seqs_[in.seq] = std::move(p.next);
       }
       ++stats_.steps;

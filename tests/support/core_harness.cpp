@@ -91,6 +91,10 @@ const metrics_actor& core_harness::metrics() const {
   return impl_->runtime->metrics();
 }
 
+std::shared_ptr<prometheus::Registry> core_harness::metrics_registry() const {
+  return impl_->runtime->metrics_registry();
+}
+
 namespace {
 
 template <class Result, class Dest, class... Ts>

@@ -13,6 +13,10 @@
 #include "tests/support/event_recorder.hpp"
 #include "tests/support/test_engine.hpp"
 
+namespace prometheus {
+class Registry;
+}
+
 namespace troupe::testing {
 
 std::string core_config(int max_active, int max_queued, int max_batch_size,
@@ -49,6 +53,7 @@ class core_harness {
   status leave(const std::string& node, std::chrono::milliseconds grace);
   const capacity_actor& capacity() const;
   const metrics_actor& metrics() const;
+  std::shared_ptr<prometheus::Registry> metrics_registry() const;
 
  private:
   struct impl;
