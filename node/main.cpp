@@ -24,6 +24,7 @@
 #include "node/api/api_server.hpp"
 #include "node/config.hpp"
 #include "node/cpu_threads.hpp"
+#include "node/model_catalog.hpp"
 #include "node/model_path.hpp"
 #include "node/product_engine.hpp"
 #include "node/runtime.hpp"
@@ -152,7 +153,17 @@ int main(int argc, char** argv) {
     ao.bind_address = self->host + ":" + std::to_string(self->rpc_port);
     ao.api_key = config.cluster.api_key;
     ao.max_prompt_bytes = config.scheduler.max_prompt_bytes;
+    if (self->http_port != 0) {
+      ao.http_bind_address = self->host + ":" + std::to_string(self->http_port);
+      ao.http.max_body_bytes = config.http.max_body_bytes;
+      ao.http.header_timeout = std::chrono::milliseconds(config.http.header_timeout_ms);
+      ao.http.body_timeout = std::chrono::milliseconds(config.http.body_timeout_ms);
+      ao.http.idle_timeout = std::chrono::milliseconds(config.http.idle_timeout_ms);
+      ao.http.max_connections = config.http.max_connections;
+    }
     try {
+      ao.models = std::make_shared<const model_catalog>(model_catalog::load(config));
+      ao.metrics = runtime->metrics_registry();
       api.emplace(sys, api_targets{runtime->scheduler(), runtime->capacity(), runtime->metrics()},
                   std::move(ao));
     } catch (const std::exception& e) {

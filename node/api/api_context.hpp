@@ -20,6 +20,7 @@ namespace troupe::api_kj {
 
 struct api_counters {
   std::atomic<int64_t> connections{0};
+  std::atomic<int64_t> http_connections{0};
   std::atomic<int64_t> subscriptions{0};          // streams being pumped to clients now
   std::atomic<int64_t> dropped_subscriptions{0};  // ended before their job's terminal event
   std::atomic<int64_t> backlog_bytes{0};          // held in stream backlogs, all together

@@ -1,9 +1,7 @@
 #include "node/api/api_server.hpp"
 
-#include <arpa/inet.h>
 #include <capnp/rpc-twoparty.h>
 #include <kj/async-io.h>
-#include <netinet/in.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
@@ -14,13 +12,16 @@
 
 #include "node/api/api_context.hpp"
 #include "node/api/cross_thread.hpp"
+#include "node/api/peer_name.hpp"
 #include "node/api/session.hpp"
+#include "node/http/front_door.hpp"
 
 namespace troupe {
 namespace {
 
 using api_kj::api_context;
 using api_kj::connection_scope;
+using api_kj::peer_name;
 
 class log_errors final : public kj::TaskSet::ErrorHandler {
  public:
@@ -57,27 +58,6 @@ class connection {
   capnp::RpcSystem<capnp::rpc::twoparty::VatId> rpc_;
 };
 
-std::string peer_name(kj::AsyncIoStream& stream) {
-  try {
-    struct sockaddr_storage addr {};
-    kj::uint len = sizeof(addr);
-    stream.getpeername(reinterpret_cast<struct sockaddr*>(&addr), &len);
-    char host[64] = {0};
-    if (addr.ss_family == AF_INET) {
-      auto* in = reinterpret_cast<sockaddr_in*>(&addr);
-      inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
-      return std::string(host) + ":" + std::to_string(ntohs(in->sin_port));
-    }
-    if (addr.ss_family == AF_INET6) {
-      auto* in6 = reinterpret_cast<sockaddr_in6*>(&addr);
-      inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
-      return "[" + std::string(host) + "]:" + std::to_string(ntohs(in6->sin6_port));
-    }
-  } catch (...) {
-  }
-  return "a client";
-}
-
 }  // namespace
 
 struct api_server::impl {
@@ -87,6 +67,7 @@ struct api_server::impl {
   std::atomic<bool> accepting{true};
   std::thread thread;
   uint16_t port = 0;
+  uint16_t http_port = 0;
   std::mutex mutex;
   std::function<void()> stop_signal;  // set by the loop thread while it runs
   bool stopped = false;
@@ -118,10 +99,24 @@ void api_server::impl::run(std::promise<uint16_t>& started) {
     ctx.limits.max_prompt_bytes = options.max_prompt_bytes;
     kj::TaskSet connections(connection_errors);
 
-    auto address =
-        io.provider->getNetwork().parseAddress(options.bind_address.c_str()).wait(io.waitScope);
+    auto& network = io.provider->getNetwork();
+    auto address = network.parseAddress(options.bind_address.c_str()).wait(io.waitScope);
     auto listener = address->listen();
     port = static_cast<uint16_t>(listener->getPort());
+    // The HTTP front door shares this loop (and everything in ctx) with the Cap'n Proto API.
+    kj::Own<kj::ConnectionReceiver> http_listener;
+    std::unique_ptr<http::front_door> door;
+    kj::Promise<void> http_serving = kj::NEVER_DONE;
+    if (!options.http_bind_address.empty()) {
+      if (!options.models) throw std::runtime_error("the HTTP front door needs the model catalog");
+      auto http_address =
+          network.parseAddress(options.http_bind_address.c_str()).wait(io.waitScope);
+      http_listener = http_address->listen();
+      http_port = static_cast<uint16_t>(http_listener->getPort());
+      door = std::make_unique<http::front_door>(ctx, *options.models, options.http,
+                                                io.unixEventPort, options.metrics.get());
+      http_serving = door->listen(*http_listener);
+    }
     {
       std::lock_guard lock(mutex);
       stop_signal = stop.fire;
@@ -129,8 +124,9 @@ void api_server::impl::run(std::promise<uint16_t>& started) {
     listening = true;
     started.set_value(port);
     spdlog::info("api: listening on {} (port {})", options.bind_address, port);
+    if (door) spdlog::info("http: listening on {} (port {})", options.http_bind_address, http_port);
 
-    auto serving = accept_loop(*listener, ctx, connections);
+    auto serving = accept_loop(*listener, ctx, connections).exclusiveJoin(kj::mv(http_serving));
     stop.promise.exclusiveJoin(kj::mv(serving)).wait(io.waitScope);
     spdlog::info("api: stopping; closing {} connection(s)", counters.connections.load());
     // Leaving this scope destroys the connections (ending their streams), then the loop.
@@ -208,9 +204,14 @@ uint16_t api_server::port() const {
   return impl_->port;
 }
 
+uint16_t api_server::http_port() const {
+  return impl_->http_port;
+}
+
 api_server_stats api_server::stats() const {
   api_server_stats s;
   s.connections = impl_->counters.connections.load();
+  s.http_connections = impl_->counters.http_connections.load();
   s.subscriptions = impl_->counters.subscriptions.load();
   s.dropped_subscriptions = impl_->counters.dropped_subscriptions.load();
   s.backlog_bytes = impl_->counters.backlog_bytes.load();

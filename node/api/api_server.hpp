@@ -19,6 +19,8 @@
 #include <string>
 
 #include "node/api/cluster_bridge.hpp"
+#include "node/http/exchange.hpp"
+#include "node/model_catalog.hpp"
 
 namespace troupe {
 
@@ -40,10 +42,17 @@ struct api_server_options {
   int socket_send_buffer = 0;
   // SO_SNDBUF of client sockets; 0 keeps the system's. Cap'n Proto sizes a stream's flow-control
   // window from it, so it also bounds how much output can be in flight to one slow client.
+
+  std::string http_bind_address;  // the HTTP front door's host:port (port 0: a free one);
+                                  // empty: no HTTP
+  http::front_door_limits http;
+  std::shared_ptr<const model_catalog> models;    // what HTTP describes and renders chats with
+  std::shared_ptr<prometheus::Registry> metrics;  // what GET /metrics serves (the head's)
 };
 
 struct api_server_stats {
-  int64_t connections = 0;
+  int64_t connections = 0;  // Cap'n Proto
+  int64_t http_connections = 0;
   int64_t subscriptions = 0;          // job streams being pumped now
   int64_t dropped_subscriptions = 0;  // streams that ended before their job did
   int64_t backlog_bytes = 0;          // output waiting for slow clients, all streams together
@@ -64,6 +73,7 @@ class api_server {
   api_server& operator=(const api_server&) = delete;
 
   uint16_t port() const;
+  uint16_t http_port() const;  // 0 without HTTP
   api_server_stats stats() const;
 
   void begin_shutdown();

@@ -6,6 +6,7 @@ api_harness::api_harness(const std::string& config_toml, test_engine_options eng
                          api_server_options options)
     : core_(std::make_unique<core_harness>(config_toml, engine)) {
   options.bind_address = "127.0.0.1:0";
+  if (!options.metrics) options.metrics = core_->metrics_registry();
   server_ = std::make_unique<api_server>(
       core_->system(), api_targets{core_->scheduler(), core_->capacity(), core_->metrics()},
       options);

@@ -1,0 +1,96 @@
+#include "node/http/exchange.hpp"
+
+#include "node/http/json_fields.hpp"
+#include "node/http/ollama_protocol.hpp"
+#include "node/http/openai_protocol.hpp"
+
+namespace troupe::http {
+
+header_ids::header_ids(kj::HttpHeaderTable::Builder& builder)
+    : authorization(builder.add("Authorization")),
+      idempotency_key(builder.add("Idempotency-Key")),
+      job_id(builder.add("x-troupe-job-id")),
+      retry_after(builder.add("Retry-After")),
+      cache_control(builder.add("Cache-Control")),
+      allow(builder.add("Allow")) {}
+
+exchange::exchange(const front_door_context& ctx, kj::HttpMethod method, std::string path,
+                   std::map<std::string, std::string> query, kj::HttpService::Response& response,
+                   int fd, std::string peer)
+    : ctx_(ctx),
+      method_(method),
+      path_(std::move(path)),
+      query_(std::move(query)),
+      response_(response),
+      fd_(fd),
+      peer_(std::move(peer)),
+      family_(path_.rfind("/api/", 0) == 0 ? api_family::ollama : api_family::openai) {}
+
+std::optional<std::string> exchange::query(const std::string& name) const {
+  auto it = query_.find(name);
+  if (it == query_.end()) return std::nullopt;
+  return it->second;
+}
+
+kj::Promise<void> exchange::send(int status, const char* content_type, std::string body, job_id job,
+                                 int retry_after_s) {
+  responded_ = true;
+  kj::HttpHeaders headers(ctx_.table);
+  headers.set(kj::HttpHeaderId::CONTENT_TYPE, kj::str(content_type));
+  if (job != 0) headers.set(ctx_.ids.job_id, kj::str(job));
+  if (retry_after_s > 0) headers.set(ctx_.ids.retry_after, kj::str(retry_after_s));
+  if (status == 405) headers.set(ctx_.ids.allow, kj::str("GET, POST"));
+  auto out = response_.send(static_cast<uint>(status), status_text(status), headers,
+                            static_cast<uint64_t>(body.size()));
+  auto held = kj::heap<std::string>(std::move(body));
+  auto write = out->write(held->data(), held->size());
+  return write.attach(kj::mv(out), kj::mv(held));
+}
+
+kj::Promise<void> exchange::send_json(int status, const nlohmann::json& body) {
+  return send(status, "application/json", dump(body));
+}
+
+kj::Promise<void> exchange::send_error(const http_error& e) {
+  std::string body = family_ == api_family::ollama ? ollama_error_body(e) : openai_error_body(e);
+  const int retry = e.status == 503 ? 1 : 0;
+  return send(e.status, "application/json", std::move(body), e.job, retry);
+}
+
+kj::Own<kj::AsyncOutputStream> exchange::begin_stream(const char* content_type, job_id job) {
+  responded_ = true;
+  kj::HttpHeaders headers(ctx_.table);
+  headers.set(kj::HttpHeaderId::CONTENT_TYPE, kj::str(content_type));
+  headers.set(ctx_.ids.cache_control, kj::str("no-cache"));
+  if (job != 0) headers.set(ctx_.ids.job_id, kj::str(job));
+  return response_.send(200, "OK", headers);
+}
+
+const char* status_text(int status) {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Payload Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Unknown";
+  }
+}
+
+}  // namespace troupe::http
