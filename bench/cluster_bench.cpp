@@ -1,12 +1,5 @@
 #include "bench/cluster_bench.hpp"
 
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -15,71 +8,20 @@
 #include <stdexcept>
 #include <thread>
 
+#include "bench/bench_node.hpp"
 #include "persistence/scratch_dir.hpp"
 #include "tools/troupe/client.hpp"
-
-extern char** environ;
 
 namespace troupe::bench {
 namespace {
 
-namespace fs = std::filesystem;
 using clock_type = std::chrono::steady_clock;
-
-uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
-// A troupe-node child: output to a log file, SIGTERM then SIGKILL on destruction.
-class node_child {
- public:
-  node_child(const std::string& binary, const std::string& config, const std::string& node,
-             const std::string& log) {
-    pid_ = ::fork();
-    if (pid_ < 0) throw std::runtime_error("fork failed");
-    if (pid_ == 0) {
-      int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-      ::unsetenv("LP_NUM_THREADS");  // the config's cpu_threads decides
-      ::execl(binary.c_str(), binary.c_str(), "--config", config.c_str(), "--node", node.c_str(),
-              "--log-level", "warn", static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-  }
-  ~node_child() {
-    ::kill(pid_, SIGTERM);
-    for (int i = 0; i < 300; ++i) {
-      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-  }
-  node_child(const node_child&) = delete;
-  node_child& operator=(const node_child&) = delete;
-
- private:
-  pid_t pid_ = -1;
-};
 
 struct cluster {
   scratch_dir dir{"cluster-bench"};  // declared first: removed after the nodes are stopped
   uint16_t rpc = 0;
   std::vector<std::unique_ptr<node_child>> nodes;
 };
-
-std::string node_binary() {
-  return (fs::read_symlink("/proc/self/exe").parent_path() / "troupe-node").string();
-}
 
 // A cluster whose head runs `head_devices` device(s) and `workers` worker nodes one each.
 std::unique_ptr<cluster> start(const cluster_bench_options& o, bool head_device, uint32_t workers) {
@@ -101,10 +43,9 @@ std::unique_ptr<cluster> start(const cluster_bench_options& o, bool head_device,
          "\"\nmax_active = 256\nmax_queued = 4096\nmax_batch_size = 16\nmax_seq_len = 256\n";
   auto file = c->dir.sub("cluster.toml");
   std::ofstream(file) << cfg;
-  c->nodes.push_back(
-      std::make_unique<node_child>(node_binary(), file, "head", c->dir.sub("head.log")));
+  c->nodes.push_back(std::make_unique<node_child>(file, "head", c->dir.sub("head.log")));
   for (uint32_t i = 0; i < workers; ++i)
-    c->nodes.push_back(std::make_unique<node_child>(node_binary(), file, "w" + std::to_string(i),
+    c->nodes.push_back(std::make_unique<node_child>(file, "w" + std::to_string(i),
                                                     c->dir.sub("w" + std::to_string(i) + ".log")));
   uint32_t want = workers + (head_device ? 1 : 0);
   for (int i = 0; i < 1200; ++i) {

@@ -9,6 +9,8 @@
 //                      [--no-submit] [--no-recovery]
 //   troupe-bench cluster [--model FILE] [--workers 1,2,3] [--jobs N] [--gen-tokens G]
 //                        [--cpu-threads T]
+//   troupe-bench http [--model FILE] [--requests N] [--clients C] [--streams S]
+//                     [--gen-tokens G] [--rounds R] [--cpu-threads T]
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -20,6 +22,7 @@
 #include <vector>
 
 #include "bench/cluster_bench.hpp"
+#include "bench/http_bench.hpp"
 #include "bench/scheduler_bench.hpp"
 #include "gpu/model/synthetic_model.hpp"
 #include "gpu/vulkan/engine_bench.hpp"
@@ -38,7 +41,9 @@ int usage(const std::string& problem = "") {
                "  troupe-bench store [--dir DIR] [--clients N] [--seconds S] [--recovery-jobs N] "
                "[--no-submit] [--no-recovery]\n"
                "  troupe-bench cluster [--model FILE] [--workers N,N,...] [--jobs N] "
-               "[--gen-tokens G] [--cpu-threads T]\n";
+               "[--gen-tokens G] [--cpu-threads T]\n"
+               "  troupe-bench http [--model FILE] [--requests N] [--clients C] [--streams S] "
+               "[--gen-tokens G] [--rounds R] [--cpu-threads T]\n";
   return 2;
 }
 
@@ -218,6 +223,36 @@ int run_cluster(const std::vector<std::string>& args) {
   return 0;
 }
 
+int run_http(const std::vector<std::string>& args) {
+  troupe::bench::http_bench_options o;
+  int rc = parse_options(args, [&](const std::string& key, const std::string& value) {
+    long v = 0;
+    if (key == "--model") {
+      o.model = value;
+    } else if (key == "--requests" && parse_int(value, 1, 10000000, v)) {
+      o.requests = static_cast<uint32_t>(v);
+    } else if (key == "--clients" && parse_int(value, 1, 1024, v)) {
+      o.clients = static_cast<uint32_t>(v);
+    } else if (key == "--streams" && parse_int(value, 1, 1024, v)) {
+      o.streams = static_cast<uint32_t>(v);
+    } else if (key == "--gen-tokens" && parse_int(value, 1, 200, v)) {
+      o.gen_tokens = static_cast<int32_t>(v);
+    } else if (key == "--rounds" && parse_int(value, 1, 1000, v)) {
+      o.rounds = static_cast<uint32_t>(v);
+    } else if (key == "--cpu-threads" && parse_int(value, -1, 256, v)) {
+      o.cpu_threads = static_cast<int32_t>(v);
+    } else {
+      return false;
+    }
+    return true;
+  });
+  if (rc != 0) return rc;
+  if (o.model.empty()) o.model = default_model();
+  if (o.model.empty()) return usage("http: no stories260K.gguf found; pass --model FILE");
+  troupe::bench::run_http_bench(o, std::cout);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -230,6 +265,7 @@ int main(int argc, char** argv) {
     if (command == "make-model") return make_model(args);
     if (command == "store") return run_store(args);
     if (command == "cluster") return run_cluster(args);
+    if (command == "http") return run_http(args);
   } catch (const std::exception& e) {
     std::cerr << "troupe-bench " << command << ": " << e.what() << "\n";
     return 1;
