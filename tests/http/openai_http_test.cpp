@@ -5,6 +5,7 @@
 
 #include <thread>
 
+#include "gpu/text/byte_tokenizer.hpp"
 #include "tests/api/api_test_util.hpp"
 #include "tests/http/http_harness.hpp"
 
@@ -208,6 +209,27 @@ TEST(HttpOpenai, IdempotencyKeyKeepsTheJobAndReattachReplaysEverything) {
   EXPECT_EQ(text, expected_text("resumable", 200, greedy()));
   EXPECT_EQ(h.core().info(job).state, job_state::done);
   EXPECT_EQ(h.core().stats()["overall"]["requests"]["accepted"], 1);
+}
+
+TEST(HttpOpenai, AFailureAfterTheStreamBeganIsAnSseErrorEvent) {
+  http_harness_options o;
+  o.engine.poison = static_cast<token_id>('#') + byte_tokenizer::offset;  // its steps fail
+  http_harness h(o);
+  auto r = h.post("/v1/completions", completion("poisoned # prompt", 8, true));
+  ASSERT_EQ(r.status, 200);  // the stream began when the job was accepted
+  auto events = sse_data(r.body);
+  ASSERT_GE(events.size(), 2u) << r.body;
+  EXPECT_EQ(events.back(), "[DONE]");
+  auto last = json::parse(events[events.size() - 2]);
+  ASSERT_TRUE(last.contains("error")) << last;
+  EXPECT_EQ(last["error"]["type"], "server_error");
+  EXPECT_EQ(last["error"]["code"], "internal");
+  EXPECT_EQ(h.core().info(job_of(r)).state, job_state::failed);
+  // Without streaming, the same failure is the HTTP status.
+  r = h.post("/v1/completions", completion("poisoned # again", 8));
+  EXPECT_EQ(r.status, 500);
+  EXPECT_EQ(json::parse(r.body)["error"]["code"], "internal");
+  EXPECT_GT(job_of(r), 0u);
 }
 
 TEST(HttpOpenai, StopStringsAndSamplingReachTheJob) {

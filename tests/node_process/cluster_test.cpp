@@ -15,7 +15,10 @@
 #include <set>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "tests/node_process/node_fixture.hpp"
+#include "tools/http/http_client.hpp"
 
 namespace troupe::testing {
 namespace {
@@ -243,6 +246,42 @@ TEST_F(Cluster, ANodeServingOnlyModelANeverReceivesModelB) {
   unknown.model = "nobody-serves-this";
   unknown.prompt = "x";
   EXPECT_EQ(client.submit_detached(unknown).status.code, api::ErrorCode::UNKNOWN_MODEL);
+  c.stop_all();
+}
+
+// The head serves HTTP for the whole cluster: jobs sent over HTTP run on the workers, and the
+// head's /health and /metrics describe every node.
+TEST_F(Cluster, TheHeadServesHttpForTheWholeCluster) {
+  auto spec = nodes(3);
+  spec.nodes[0].models = {};  // the head runs no device: every job must go to a worker
+  spec.nodes[0].http_port = free_port();
+  cluster_run c(spec);
+  for (size_t i = 0; i < 3; ++i) c.start(i);
+  ASSERT_TRUE(wait_serving(c.head_address(), 2)) << c.node(0).process().err();
+  const uint16_t http = spec.nodes[0].http_port;
+  std::vector<uint64_t> jobs;
+  for (int i = 0; i < 8; ++i) {
+    auto r = http_client::http_request(
+        http, "POST", "/v1/completions",
+        nlohmann::json{{"model", "stories260K"},
+                       {"prompt", "Once upon a time " + std::to_string(i)},
+                       {"max_tokens", 12}}
+            .dump());
+    ASSERT_EQ(r.status, 200) << r.body;
+    jobs.push_back(std::stoull(r.header("x-troupe-job-id")));
+  }
+  cli::client client(c.head_address());
+  std::set<std::string> ran_on;
+  for (auto id : jobs) ran_on.insert(client.status(id).second.node);
+  EXPECT_FALSE(ran_on.count("head"));
+  EXPECT_FALSE(ran_on.empty());
+  auto health = nlohmann::json::parse(http_client::http_request(http, "GET", "/health").body);
+  EXPECT_EQ(health["nodes"]["up"], 2);  // membership lists the nodes with devices
+  EXPECT_EQ(health["devices_up"], 2);
+  auto metrics = http_client::http_request(http, "GET", "/metrics").body;
+  EXPECT_NE(metrics.find("node=\"worker1\""), std::string::npos);
+  EXPECT_NE(metrics.find("node=\"worker2\""), std::string::npos);
+  EXPECT_NE(metrics.find("troupe_nodes{state=\"up\"} 2"), std::string::npos);
   c.stop_all();
 }
 

@@ -37,6 +37,7 @@ std::string config_text(const cluster_spec& spec) {
     t += "\n[[node]]\nname = \"" + n.name +
          "\"\nhost = \"127.0.0.1\"\nrpc_port = " + std::to_string(n.rpc_port) +
          "\nactor_port = " + std::to_string(n.actor_port) +
+         (n.http_port ? "\nhttp_port = " + std::to_string(n.http_port) : "") +
          "\ndata_dir = \"/tmp/unused\"\ndevices = [0]\nmodels = [";
     for (size_t i = 0; i < n.models.size(); ++i) t += (i ? ", \"" : "\"") + n.models[i] + "\"";
     t += "]\n";

@@ -21,6 +21,7 @@ struct node_spec {
   uint16_t actor_port = 0;
   std::vector<std::string> models = {"stories260K"};
   int max_batch_size = 16;
+  uint16_t http_port = 0;  // 0: no HTTP front door (only the head's counts)
 };
 
 struct cluster_spec {
