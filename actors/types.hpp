@@ -270,8 +270,9 @@ struct job_finish {  // a job left its batcher
 struct step_stats {  // one engine step, batcher -> metrics
   std::string model;
   batcher_id batcher = 0;
-  std::string node;  // where the step ran
-  std::string device;
+  std::string node;    // where the step ran: set by the scheduler from the batcher's
+  std::string device;  // registration, not sent over the network with every step
+  uint32_t device_index = 0;
   uint32_t batch_size = 0;
   uint32_t max_batch_size = 0;
   uint32_t tokens = 0;   // input tokens computed
@@ -463,8 +464,8 @@ typename Inspector::result_type inspect(Inspector& f, step_reply& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, step_stats& x) {
-  return f(caf::meta::type_name("step_stats"), x.model, x.batcher, x.node, x.device, x.batch_size,
-           x.max_batch_size, x.tokens, x.sampled, x.host_us, x.engine_us, x.failed,
+  return f(caf::meta::type_name("step_stats"), x.model, x.batcher, x.node, x.device, x.device_index,
+           x.batch_size, x.max_batch_size, x.tokens, x.sampled, x.host_us, x.engine_us, x.failed,
            x.prefix_queried, x.prefix_hits);
 }
 template <class Inspector>

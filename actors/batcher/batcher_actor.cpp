@@ -69,8 +69,6 @@ void on_step_done(batcher_ptr self, step_reply& reply) {
   step_stats stats;
   stats.model = s.setup.model;
   stats.batcher = s.id;
-  stats.node = s.setup.node;
-  stats.device = s.setup.engine.device.name;
   stats.batch_size = static_cast<uint32_t>(s.current.seqs.size());
   stats.max_batch_size = s.setup.limits.max_batch_size;
   for (const auto& si : s.current.seqs) {

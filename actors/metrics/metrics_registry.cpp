@@ -35,10 +35,6 @@ prometheus::Labels model_label(const std::string& model) {
   return {{"model", model}};
 }
 
-prometheus::Labels device_labels(const step_stats& s) {
-  return {{"model", s.model}, {"node", s.node}, {"device", s.device}};
-}
-
 const std::string* label_of(const prometheus::ClientMetric& m, const std::string& name) {
   for (const auto& l : m.label)
     if (l.name == name) return &l.value;
@@ -136,22 +132,54 @@ metrics_registry::metrics_registry(std::shared_ptr<prometheus::Registry> registr
       step_time_(histogram(*registry_, "troupe_engine_step_seconds",
                            "Time inside the engine per step.")) {}
 
+metrics_registry::model_metrics& metrics_registry::model_series(const std::string& model) {
+  auto it = model_metrics_.find(model);
+  if (it != model_metrics_.end()) return it->second;
+  // A model's series exist from its first event on, at 0, so that rates and alerts over them
+  // work before the first rejection or requeue.
+  const auto labels = model_label(model);
+  for (auto r :
+       {finish_reason::eos, finish_reason::stop, finish_reason::max_tokens, finish_reason::length})
+    success_.Add({{"model", model}, {"finish_reason", std::string(to_string(r))}});
+  rejected_.Add({{"model", model}, {"reason", std::string(to_string(errc::queue_full))}});
+  model_metrics m{&accepted_.Add(labels),
+                  &cancelled_.Add(labels),
+                  &requeued_.Add(labels),
+                  &prompt_tokens_.Add(labels),
+                  &generation_tokens_.Add(labels),
+                  &ttft_.Add(labels, ttft_buckets),
+                  &tpot_.Add(labels, tpot_buckets),
+                  &e2e_.Add(labels, request_buckets),
+                  &queue_time_.Add(labels, request_buckets)};
+  return model_metrics_.emplace(model, m).first->second;
+}
+
+metrics_registry::device_metrics& metrics_registry::device_series(const step_stats& s) {
+  auto it = device_metrics_.find(s.batcher);
+  if (it != device_metrics_.end()) return it->second;
+  model_series(s.model);
+  const prometheus::Labels labels = {{"model", s.model},
+                                     {"node", s.node},
+                                     {"device", s.device},
+                                     {"device_index", std::to_string(s.device_index)}};
+  device_metrics d{&step_failures_.Add(labels),  &steps_.Add(labels),
+                   &step_sequences_.Add(labels), &step_slots_.Add(labels),
+                   &step_tokens_.Add(labels),    &prefix_queries_.Add(labels),
+                   &prefix_hits_.Add(labels),    &step_time_.Add(labels, step_buckets)};
+  return device_metrics_.emplace(s.batcher, d).first->second;
+}
+
 void metrics_registry::record(const job_summary& s) {
-  const auto labels = model_label(s.model);
-  if (!models_.count(s.model)) {
-    // A model's series exist from its first event on, at 0, so that rates and alerts over them
-    // work before the first rejection or requeue.
-    for (auto* f : {&accepted_, &cancelled_, &requeued_, &prompt_tokens_, &generation_tokens_})
-      f->Add(labels);
-    for (auto r : {finish_reason::eos, finish_reason::stop, finish_reason::max_tokens,
-                   finish_reason::length})
-      success_.Add({{"model", s.model}, {"finish_reason", std::string(to_string(r))}});
-    rejected_.Add({{"model", s.model}, {"reason", std::string(to_string(errc::queue_full))}});
+  if (s.model.empty()) {  // a request naming no model of the cluster: counted, not per model
+    rejected_.Add({{"model", ""}, {"reason", std::string(to_string(s.error))}}).Increment();
+    add(overall_, s);
+    return;
   }
+  auto& m = model_series(s.model);
   const auto& t = s.timings;
   switch (s.event) {
     case job_event::accepted:
-      accepted_.Add(labels).Increment();
+      m.accepted->Increment();
       break;
     case job_event::rejected:
       rejected_.Add({{"model", s.model}, {"reason", std::string(to_string(s.error))}}).Increment();
@@ -160,49 +188,47 @@ void metrics_registry::record(const job_summary& s) {
       success_.Add({{"model", s.model}, {"finish_reason", std::string(to_string(s.reason))}})
           .Increment();
       if (t.first_token_us && t.submitted_us)
-        ttft_.Add(labels, ttft_buckets).Observe(double(t.first_token_us - t.submitted_us) / 1e6);
+        m.ttft->Observe(double(t.first_token_us - t.submitted_us) / 1e6);
       if (t.finished_us && t.first_token_us && s.generated_tokens > 1)
-        tpot_.Add(labels, tpot_buckets)
-            .Observe(double(t.finished_us - t.first_token_us) / 1e6 /
-                     double(s.generated_tokens - 1));
+        m.tpot->Observe(double(t.finished_us - t.first_token_us) / 1e6 /
+                        double(s.generated_tokens - 1));
       if (t.finished_us && t.submitted_us)
-        e2e_.Add(labels, request_buckets).Observe(double(t.finished_us - t.submitted_us) / 1e6);
+        m.e2e->Observe(double(t.finished_us - t.submitted_us) / 1e6);
       if (t.started_us && t.submitted_us)
-        queue_time_.Add(labels, request_buckets)
-            .Observe(double(t.started_us - t.submitted_us) / 1e6);
+        m.queue_time->Observe(double(t.started_us - t.submitted_us) / 1e6);
       break;
     case job_event::failed:
       failed_.Add({{"model", s.model}, {"reason", std::string(to_string(s.error))}}).Increment();
       break;
     case job_event::cancelled:
-      cancelled_.Add(labels).Increment();
+      m.cancelled->Increment();
       break;
     case job_event::requeued:
-      requeued_.Add(labels).Increment();
+      m.requeued->Increment();
       return;
   }
   if (s.event == job_event::done || s.event == job_event::failed ||
       s.event == job_event::cancelled) {
-    prompt_tokens_.Add(labels).Increment(s.prompt_tokens);
-    generation_tokens_.Add(labels).Increment(s.generated_tokens);
+    m.prompt_tokens->Increment(s.prompt_tokens);
+    m.generation_tokens->Increment(s.generated_tokens);
   }
   add(overall_, s);
   add(models_[s.model], s);
 }
 
 void metrics_registry::record(const step_stats& s) {
-  const auto labels = device_labels(s);
+  auto& d = device_series(s);
   if (s.failed) {
-    step_failures_.Add(labels).Increment();
+    d.failures->Increment();
     return;
   }
-  steps_.Add(labels).Increment();
-  step_sequences_.Add(labels).Increment(s.batch_size);
-  step_slots_.Add(labels).Increment(s.max_batch_size);
-  step_tokens_.Add(labels).Increment(s.tokens);
-  prefix_queries_.Add(labels).Increment(s.prefix_queried);
-  prefix_hits_.Add(labels).Increment(s.prefix_hits);
-  step_time_.Add(labels, step_buckets).Observe(double(s.engine_us) / 1e6);
+  d.steps->Increment();
+  d.sequences->Increment(s.batch_size);
+  d.slots->Increment(s.max_batch_size);
+  d.tokens->Increment(s.tokens);
+  d.prefix_queries->Increment(s.prefix_queried);
+  d.prefix_hits->Increment(s.prefix_hits);
+  d.time->Observe(double(s.engine_us) / 1e6);
   add(overall_, s);
   add(models_[s.model], s);
 }
@@ -244,7 +270,8 @@ nlohmann::json metrics_registry::render(const series& s, const std::string* mode
   const uint64_t generated = as_count(total(generation_tokens_, model));
   nlohmann::json errors = nlohmann::json::object();
   for (const auto& by : {rejected_by, failed_by})
-    for (const auto& [code, n] : by) errors[code] = errors.value(code, uint64_t{0}) + as_count(n);
+    for (const auto& [code, n] : by)
+      if (as_count(n) > 0) errors[code] = errors.value(code, uint64_t{0}) + as_count(n);
   if (const uint64_t n = as_count(total(step_failures_, model))) errors["engine_step"] = n;
   const double steps = total(steps_, model);
   const double sequences = total(step_sequences_, model);

@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -63,6 +64,18 @@ class metrics_registry {
     latency latency_us, ttft_us, queue_wait_us, step_host_us, step_engine_us;
   };
 
+  struct model_metrics {  // a model's series, found once
+    prometheus::Counter *accepted, *cancelled, *requeued, *prompt_tokens, *generation_tokens;
+    prometheus::Histogram *ttft, *tpot, *e2e, *queue_time;
+  };
+  struct device_metrics {  // a batcher's (model, node, device) series, found once
+    prometheus::Counter *failures, *steps, *sequences, *slots, *tokens, *prefix_queries,
+        *prefix_hits;
+    prometheus::Histogram* time;
+  };
+  model_metrics& model_series(const std::string& model);
+  device_metrics& device_series(const step_stats& s);
+
   void add(series& s, const job_summary& j);
   void add(series& s, const step_stats& st);
   nlohmann::json render(const series& s, const std::string* model) const;
@@ -92,6 +105,8 @@ class metrics_registry {
 
   series overall_;
   std::map<std::string, series> models_;
+  std::map<std::string, model_metrics> model_metrics_;
+  std::unordered_map<batcher_id, device_metrics> device_metrics_;  // a batcher's labels are fixed
 };
 
 }  // namespace troupe

@@ -47,8 +47,8 @@ TEST(MetricsRegistry, CountsRatesAndPercentilesPerModelAndOverall) {
 TEST(MetricsRegistry, BatchStatistics) {
   metrics_registry m;
   for (uint32_t size : {8u, 8u, 6u, 2u})
-    m.record(step_stats{"a", 1, "n", "d", size, 8, size, size, 40, 1000, false, 8, 4});
-  m.record(step_stats{"a", 1, "n", "d", 8, 8, 8, 0, 10, 0, true, 0, 0});
+    m.record(step_stats{"a", 1, "n", "d", 0, size, 8, size, size, 40, 1000, false, 8, 4});
+  m.record(step_stats{"a", 1, "n", "d", 0, 8, 8, 8, 0, 10, 0, true, 0, 0});
   auto b = m.to_json()["models"]["a"]["batch"];
   EXPECT_EQ(b["steps"], 4);
   EXPECT_EQ(b["max_size"], 8);
@@ -74,7 +74,7 @@ TEST(MetricsRegistry, FeedsThePrometheusRegistry) {
                        finish_reason::stop});
   m.record(job_summary{"a", job_event::rejected, errc::queue_full, 0, 0, {}});
   m.record(job_summary{"a", job_event::requeued, errc::ok, 0, 0, {}});
-  m.record(step_stats{"a", 1, "n", "d", 2, 8, 10, 2, 40, 1000, false, 6, 4});
+  m.record(step_stats{"a", 1, "n", "d", 0, 2, 8, 10, 2, 40, 1000, false, 6, 4});
   std::map<std::string, double> values;
   std::map<std::string, std::string> labels;
   for (const auto& f : registry->Collect()) {
@@ -98,8 +98,32 @@ TEST(MetricsRegistry, FeedsThePrometheusRegistry) {
   EXPECT_EQ(values["troupe_e2e_request_latency_seconds"], 1);
   EXPECT_EQ(values["troupe_request_queue_time_seconds"], 1);
   EXPECT_EQ(values["troupe_prefix_cache_hits_total"], 4);
-  EXPECT_EQ(labels["troupe_prefix_cache_hits_total"], "device=d,model=a,node=n,");
+  EXPECT_EQ(labels["troupe_prefix_cache_hits_total"], "device=d,device_index=0,model=a,node=n,");
   EXPECT_EQ(m.to_json()["models"]["a"]["requests"]["requeued"], 1);
+}
+
+// Two identical GPUs of one node are two series; a model name no model has is not a series.
+TEST(MetricsRegistry, DevicesByIndexAndNoSeriesForUnknownModels) {
+  auto registry = std::make_shared<prometheus::Registry>();
+  metrics_registry m(registry);
+  m.record(step_stats{"a", 1, "n", "H100", 0, 2, 8, 10, 2, 40, 1000, false, 0, 0});
+  m.record(step_stats{"a", 2, "n", "H100", 1, 2, 8, 10, 2, 40, 1000, false, 0, 0});
+  for (int i = 0; i < 50; ++i)
+    m.record(job_summary{"", job_event::rejected, errc::unknown_model, 0, 0, {}});
+  size_t step_series = 0, rejected_series = 0;
+  for (const auto& f : registry->Collect()) {
+    if (f.name == "troupe_engine_steps_total") step_series = f.metric.size();
+    if (f.name == "troupe_requests_rejected_total")
+      for (const auto& metric : f.metric)
+        for (const auto& l : metric.label)
+          if (l.name == "reason" && l.value == "unknown_model") ++rejected_series;
+  }
+  EXPECT_EQ(step_series, 2u);
+  EXPECT_EQ(rejected_series, 1u);
+  auto j = m.to_json();
+  EXPECT_EQ(j["overall"]["requests"]["rejected"], 50);
+  EXPECT_EQ(j["models"].size(), 1u);                                // "a" only
+  EXPECT_FALSE(j["models"]["a"]["errors"].contains("queue_full"));  // no zero entries
 }
 
 }  // namespace

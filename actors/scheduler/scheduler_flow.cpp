@@ -171,7 +171,13 @@ void on_report(scheduler_ptr self, step_report& report) {
     self->send(caf::actor_cast<batcher_actor>(self->current_sender()), rejoin_atom::value);
     return;
   }
-  for (auto& st : report.stats) self->send(s.setup.metrics, std::move(st));
+  const auto& reg = s.batchers.at(report.batcher).registration;
+  for (auto& st : report.stats) {
+    st.node = reg.node;
+    st.device = reg.engine.device.name;
+    st.device_index = reg.engine.device.index;
+    self->send(s.setup.metrics, std::move(st));
+  }
   for (auto& p : report.progress) {
     auto it = s.jobs.find(p.job);
     if (it == s.jobs.end() || it->second.state != job_state::running ||
