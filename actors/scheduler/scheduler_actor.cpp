@@ -34,25 +34,40 @@ uint32_t position_of(scheduler_ptr self, const job_record& r) {
   return self->state.models.at(r.spec.model).queue.position(r.id);
 }
 
-// A submit that repeats a client_request_id: the same job, never a second one.
-std::optional<caf::result<submit_reply>> resubmit(scheduler_ptr self, const std::string& rid,
+// A submit that repeats a client_request_id: the same job, never a second one. It must repeat
+// the request as well; another request under a used id is refused (not answered with the first
+// request's output).
+std::optional<caf::result<submit_reply>> resubmit(scheduler_ptr self, const job_spec& spec,
                                                   const job_sink_actor& sink) {
   auto& s = self->state;
+  const auto& rid = spec.client_request_id;
   std::optional<job_id> known;
   if (auto it = s.by_request_id.find(rid); it != s.by_request_id.end()) known = it->second;
   if (!known) known = journal_request_id(self, rid);
   if (!known) return std::nullopt;
+  auto differs = [&](const job_spec& first) -> std::optional<caf::result<submit_reply>> {
+    auto field = request_difference(spec, first);
+    if (field.empty()) return std::nullopt;
+    return caf::result<submit_reply>(submit_reply{
+        make_status(errc::invalid_argument, job_name(*known) + ": client_request_id '" + rid +
+                                                "' belongs to another request (its " + field +
+                                                " differs)"),
+        *known, 0});
+  };
   if (auto p = s.pending.find(*known); p != s.pending.end()) {  // its accept is in flight
+    if (auto refused = differs(p->second.record.spec)) return refused;
     if (sink) p->second.record.sinks.push_back(sink);
     auto promise = self->make_response_promise<submit_reply>();
     p->second.duplicates.push_back(promise);
     return caf::result<submit_reply>(promise);
   }
   if (auto j = s.jobs.find(*known); j != s.jobs.end()) {
+    if (auto refused = differs(j->second.spec)) return refused;
     add_sink(self, j->second, sink);
     return caf::result<submit_reply>(accepted_reply(*known, position_of(self, j->second)));
   }
   if (auto stored = journal_load(self, *known)) {  // finished, no longer in memory
+    if (auto refused = differs(stored->spec)) return refused;
     job_record r;
     static_cast<stored_job&>(r) = std::move(*stored);
     add_sink(self, r, sink);
@@ -64,11 +79,16 @@ std::optional<caf::result<submit_reply>> resubmit(scheduler_ptr self, const std:
 caf::result<submit_reply> submit(scheduler_ptr self, job_spec& spec, const job_sink_actor& sink) {
   auto& s = self->state;
   if (!spec.client_request_id.empty()) {
-    if (auto again = resubmit(self, spec.client_request_id, sink)) return std::move(*again);
+    if (auto again = resubmit(self, spec, sink)) return std::move(*again);
   }
   auto id = s.next_job++;
   auto reject = [&](status st) {
-    self->send(s.setup.metrics, job_summary{spec.model, job_event::rejected, st.code, 0, 0, {}});
+    // A name no model has is not a model: it must not become a metrics series (clients choose
+    // it), so such rejections are counted without one.
+    const bool known = st.code != errc::unknown_model;
+    self->send(
+        s.setup.metrics,
+        job_summary{known ? spec.model : std::string(), job_event::rejected, st.code, 0, 0, {}});
     return submit_reply{std::move(st), id, 0};
   };
   if (s.draining)

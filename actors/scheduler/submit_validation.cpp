@@ -55,4 +55,23 @@ status validate_job_spec(const job_spec& spec, const std::string& name,
   return {};
 }
 
+std::string request_difference(const job_spec& a, const job_spec& b) {
+  const auto& x = a.sampling;
+  const auto& y = b.sampling;
+  if (a.model != b.model) return "model";
+  if (a.prompt != b.prompt) return "prompt";
+  if (a.max_tokens != b.max_tokens) return "max_tokens";
+  if (x.temperature != y.temperature) return "sampling.temperature";
+  if (x.top_p != y.top_p) return "sampling.top_p";
+  if (x.top_k != y.top_k) return "sampling.top_k";
+  if (x.min_p != y.min_p) return "sampling.min_p";
+  if (x.repetition_penalty != y.repetition_penalty) return "sampling.repetition_penalty";
+  if (x.presence_penalty != y.presence_penalty) return "sampling.presence_penalty";
+  if (x.frequency_penalty != y.frequency_penalty) return "sampling.frequency_penalty";
+  if (x.seed != y.seed) return "sampling.seed";
+  if (a.stop != b.stop) return "stop";
+  if (a.prio != b.prio) return "priority";
+  return {};
+}
+
 }  // namespace troupe

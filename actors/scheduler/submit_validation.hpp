@@ -26,4 +26,8 @@ status validate_job_spec(const job_spec& spec, const std::string& name,
 status validate_submit(const job_spec& spec, job_id job, const submit_limits& limits);
 // validate_job_spec naming the job.
 
+std::string request_difference(const job_spec& a, const job_spec& b);
+// The first field in which two requests differ ("prompt", "sampling.seed"), or "" when they ask
+// for the same job: a submit that repeats a client_request_id must repeat its request too.
+
 }  // namespace troupe

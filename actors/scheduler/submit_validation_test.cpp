@@ -47,8 +47,7 @@ TEST(SubmitValidation, RejectsBadValuesWithTheJobNamed) {
   EXPECT_EQ(check([](job_spec& x) { x.sampling.min_p = -0.1f; }), errc::invalid_argument);
   EXPECT_EQ(check([](job_spec& x) { x.sampling.min_p = 1.5f; }), errc::invalid_argument);
   EXPECT_EQ(check([](job_spec& x) { x.sampling.presence_penalty = 2.5f; }), errc::invalid_argument);
-  EXPECT_EQ(check([](job_spec& x) { x.sampling.frequency_penalty = NAN; }),
-            errc::invalid_argument);
+  EXPECT_EQ(check([](job_spec& x) { x.sampling.frequency_penalty = NAN; }), errc::invalid_argument);
   EXPECT_EQ(check([](job_spec& x) {
               x.sampling.min_p = 1;
               x.sampling.presence_penalty = -2;
@@ -68,6 +67,24 @@ TEST(SubmitValidation, OversizedPromptIsPromptTooLong) {
   l.max_prompt_bytes = 100;
   EXPECT_EQ(check([](job_spec& x) { x.prompt = std::string(101, 'a'); }, l), errc::prompt_too_long);
   EXPECT_EQ(check([](job_spec& x) { x.prompt = std::string(100, 'a'); }, l), errc::ok);
+}
+
+TEST(request_difference, NamesTheFirstFieldThatDiffers) {
+  job_spec a;
+  a.model = "m";
+  a.prompt = "p";
+  job_spec b = a;
+  EXPECT_EQ(request_difference(a, b), "");
+  b.sampling.seed = 1;
+  EXPECT_EQ(request_difference(a, b), "sampling.seed");
+  b.prompt = "q";
+  EXPECT_EQ(request_difference(a, b), "prompt");
+  b = a;
+  b.stop = {"x"};
+  EXPECT_EQ(request_difference(a, b), "stop");
+  b = a;
+  b.client_request_id = "other";  // the id itself is not part of the request
+  EXPECT_EQ(request_difference(a, b), "");
 }
 
 }  // namespace

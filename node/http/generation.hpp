@@ -36,8 +36,14 @@ class response_format {
 
   virtual std::string whole(const job_result& result) = 0;
   // The complete body of a request that does not stream.
-  virtual std::string error_body(const http_error& error) const = 0;
-  // The body of an error answered with its HTTP status (before anything was streamed).
 };
+
+const char* stop_or_length(finish_reason reason);
+// How OpenAI and Ollama name why a job ended: eos and stop strings are "stop"; max_tokens and
+// the end of the context are "length".
+
+uint64_t request_seed(const std::string& idempotency_key);
+// The seed of a request that names none: a fresh random one, or, for a request with an
+// Idempotency-Key, one derived from the key, so that sending it again is the same request.
 
 }  // namespace troupe::http
