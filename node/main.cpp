@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <csignal>
 #include <cstring>
 #include <iostream>
@@ -83,6 +84,25 @@ options parse_args(int argc, char** argv) {
   return o;
 }
 
+// Every client connection costs file descriptors (an HTTP one two while its job runs: the socket
+// and its disconnect watch): take as many as the system allows, and say so when that is fewer
+// than the configured connection limits need.
+void raise_file_limit(const troupe::cluster_config& config, bool head) {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  if (lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+    getrlimit(RLIMIT_NOFILE, &lim);
+  }
+  const uint64_t needed = head ? 2 * uint64_t(config.http.max_connections) + 1024 + 256 : 256;
+  if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < needed)
+    spdlog::warn(
+        "open files are limited to {} (ulimit -n); the connection limits need about {}: "
+        "past it new connections wait until others close",
+        lim.rlim_cur, needed);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -118,6 +138,7 @@ int main(int argc, char** argv) {
     }
     m.path = r.path;
   }
+  raise_file_limit(config, opts.node == config.cluster.head);
   // Before anything creates a Vulkan instance (lavapipe reads its thread count then).
   if (!self->devices.empty()) spdlog::info("{}", apply_cpu_threads(self->cpu_threads));
 

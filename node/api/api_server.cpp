@@ -10,11 +10,13 @@
 #include <stdexcept>
 #include <thread>
 
+#include "node/api/accept_loop.hpp"
 #include "node/api/api_context.hpp"
 #include "node/api/cross_thread.hpp"
 #include "node/api/peer_name.hpp"
 #include "node/api/session.hpp"
 #include "node/http/front_door.hpp"
+#include "node/model_catalog.hpp"
 
 namespace troupe {
 namespace {
@@ -22,17 +24,6 @@ namespace {
 using api_kj::api_context;
 using api_kj::connection_scope;
 using api_kj::peer_name;
-
-class log_errors final : public kj::TaskSet::ErrorHandler {
- public:
-  explicit log_errors(const char* what) : what_(what) {}
-  void taskFailed(kj::Exception&& e) override {
-    spdlog::debug("api: {} ended: {}", what_, e.getDescription().cStr());
-  }
-
- private:
-  const char* what_;
-};
 
 // One client connection: its socket, its RPC system and its scope (which ends its streams).
 class connection {
@@ -85,7 +76,7 @@ void api_server::impl::run(std::promise<uint16_t>& started) {
   try {
     auto io = kj::setupAsyncIo();
     auto stop = api_kj::make_cross_thread_signal();
-    log_errors pump_errors("a stream"), connection_errors("a connection");
+    api_kj::log_task_errors pump_errors("api: a stream"), connection_errors("api: a connection");
     kj::TaskSet pumps(pump_errors);
     api_context ctx{bridge,
                     io.provider->getTimer(),
@@ -148,30 +139,29 @@ void api_server::impl::run(std::promise<uint16_t>& started) {
 
 kj::Promise<void> api_server::impl::accept_loop(kj::ConnectionReceiver& listener,
                                                 const api_context& ctx, kj::TaskSet& connections) {
-  return listener.accept().then([this, &listener, &ctx,
-                                 &connections](kj::Own<kj::AsyncIoStream>&& stream) {
-    if (static_cast<size_t>(counters.connections.load()) >= options.max_connections) {
-      spdlog::warn("api: refusing a connection: {} open already", options.max_connections);
-    } else {
-      capnp::ReaderOptions reader;
-      reader.traversalLimitInWords = options.traversal_limit_words;
-      reader.nestingLimit = options.nesting_limit;
-      if (options.socket_send_buffer > 0)
-        stream->setsockopt(SOL_SOCKET, SO_SNDBUF, &options.socket_send_buffer,
-                           sizeof(options.socket_send_buffer));
-      auto peer = peer_name(*stream);
-      auto conn =
-          kj::heap<connection>(ctx, kj::mv(stream), peer, reader, options.call_flow_limit_words);
-      counters.connections.fetch_add(1);
-      spdlog::debug("api: {} connected", peer);
-      auto done = conn->done();
-      connections.add(done.attach(kj::mv(conn), kj::defer([this, peer]() {
-                                    counters.connections.fetch_sub(1);
-                                    spdlog::debug("api: {} disconnected", peer);
-                                  })));
-    }
-    return accept_loop(listener, ctx, connections);
-  });
+  return api_kj::accept_forever(
+      listener, ctx.timer, "api", [this, &ctx, &connections](kj::Own<kj::AsyncIoStream>&& stream) {
+        if (static_cast<size_t>(counters.connections.load()) >= options.max_connections) {
+          spdlog::warn("api: refusing a connection: {} open already", options.max_connections);
+          return;
+        }
+        capnp::ReaderOptions reader;
+        reader.traversalLimitInWords = options.traversal_limit_words;
+        reader.nestingLimit = options.nesting_limit;
+        if (options.socket_send_buffer > 0)
+          stream->setsockopt(SOL_SOCKET, SO_SNDBUF, &options.socket_send_buffer,
+                             sizeof(options.socket_send_buffer));
+        auto peer = peer_name(*stream);
+        auto conn =
+            kj::heap<connection>(ctx, kj::mv(stream), peer, reader, options.call_flow_limit_words);
+        counters.connections.fetch_add(1);
+        spdlog::debug("api: {} connected", peer);
+        auto done = conn->done();
+        connections.add(done.attach(kj::mv(conn), kj::defer([this, peer]() {
+                                      counters.connections.fetch_sub(1);
+                                      spdlog::debug("api: {} disconnected", peer);
+                                    })));
+      });
 }
 
 api_server::api_server(caf::actor_system& sys, api_targets targets, api_server_options options)

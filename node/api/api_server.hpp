@@ -19,10 +19,15 @@
 #include <string>
 
 #include "node/api/cluster_bridge.hpp"
-#include "node/http/exchange.hpp"
-#include "node/model_catalog.hpp"
+#include "node/http/front_door_limits.hpp"
+
+namespace prometheus {
+class Registry;
+}
 
 namespace troupe {
+
+class model_catalog;
 
 struct api_server_options {
   std::string bind_address = "127.0.0.1:0";       // host:port; port 0 picks a free one (see port())

@@ -13,8 +13,11 @@ size_t size_of(const token_chunk& c) {
 }  // namespace
 
 stream_backlog::stream_backlog(size_t max_bytes, std::atomic<int64_t>* total_bytes,
-                               size_t max_total_bytes)
-    : max_bytes_(max_bytes), total_bytes_(total_bytes), max_total_bytes_(max_total_bytes) {}
+                               size_t max_total_bytes, bool keep_chunks)
+    : max_bytes_(max_bytes),
+      total_bytes_(total_bytes),
+      max_total_bytes_(max_total_bytes),
+      keep_chunks_(keep_chunks) {}
 
 stream_backlog::~stream_backlog() {
   account(-static_cast<int64_t>(bytes_));
@@ -49,6 +52,7 @@ void stream_backlog::watch_overflow(std::function<void()> waker) {
 bool stream_backlog::push(token_chunk chunk) {
   std::unique_lock lock(mutex_);
   if (!accept(lock)) return false;
+  if (!keep_chunks_) return true;
   auto added = size_of(chunk);
   bool over_total =
       total_bytes_ &&

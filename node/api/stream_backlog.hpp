@@ -36,10 +36,12 @@ struct backlog_batch {
 class stream_backlog {
  public:
   explicit stream_backlog(size_t max_bytes, std::atomic<int64_t>* total_bytes = nullptr,
-                          size_t max_total_bytes = SIZE_MAX);
+                          size_t max_total_bytes = SIZE_MAX, bool keep_chunks = true);
   // `total_bytes`, when given, is kept up to date with the bytes held (a server-wide gauge shared
   // by every backlog, which must outlive them while they are open); a push that would take it
-  // past `max_total_bytes` overflows this backlog.
+  // past `max_total_bytes` overflows this backlog. Without `keep_chunks` (a consumer that only
+  // wants the terminal event, whose result carries the whole text) chunks are accepted and
+  // dropped: they neither take memory nor wake the consumer.
   ~stream_backlog();
 
   stream_backlog(const stream_backlog&) = delete;
@@ -71,6 +73,7 @@ class stream_backlog {
   const size_t max_bytes_;
   std::atomic<int64_t>* total_bytes_;
   const size_t max_total_bytes_;
+  const bool keep_chunks_;
   mutable std::mutex mutex_;
   std::optional<token_chunk> chunk_;
   std::optional<job_result> result_;

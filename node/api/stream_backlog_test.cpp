@@ -26,6 +26,24 @@ TEST(StreamBacklog, CoalescesConsecutiveChunksWhileTheConsumerIsBehind) {
   EXPECT_EQ(total.load(), 0);
 }
 
+TEST(StreamBacklog, WithoutChunksOnlyTheTerminalEventWakesAndArrives) {
+  std::atomic<int64_t> total{0};
+  stream_backlog b(4, &total, SIZE_MAX, false);
+  int woken = 0;
+  EXPECT_FALSE(b.take_or_arm([&] { ++woken; }).has_value());
+  for (uint32_t i = 0; i < 100; ++i) EXPECT_TRUE(b.push(chunk(i, {1, 2, 3}, "abcdefgh")));
+  EXPECT_EQ(woken, 0);  // no overflow either, however much output passes
+  EXPECT_EQ(total.load(), 0);
+  job_result r;
+  r.text = "all of it";
+  EXPECT_FALSE(b.push(r));
+  EXPECT_EQ(woken, 1);
+  auto batch = b.take_or_arm(nullptr);
+  ASSERT_TRUE(batch && batch->result);
+  EXPECT_FALSE(batch->chunk.has_value());
+  EXPECT_EQ(batch->result->text, "all of it");
+}
+
 TEST(StreamBacklog, ArmedWakerRunsOnTheNextPushOnly) {
   stream_backlog b(1024);
   int woken = 0;

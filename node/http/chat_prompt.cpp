@@ -6,12 +6,7 @@ namespace troupe::http {
 
 const catalog_model& require_model(const model_catalog& models, const std::string& name) {
   if (const auto* m = models.find(name)) return *m;
-  http_error e;
-  e.status = 404;
-  e.code = errc::unknown_model;
-  e.message = "the model '" + name + "' does not exist";
-  e.param = "model";
-  throw e;
+  throw unknown_model(name);
 }
 
 namespace {

@@ -1,10 +1,9 @@
 #include "node/http/disconnect_watch.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <cerrno>
 
 namespace troupe::http {
 
@@ -13,7 +12,7 @@ disconnect_watch::disconnect_watch(kj::UnixEventPort& port, int fd) {
   fd_ = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
   if (fd_ < 0) return;
   observer_ = kj::heap<kj::UnixEventPort::FdObserver>(port, fd_,
-                                                      kj::UnixEventPort::FdObserver::OBSERVE_READ);
+                                                       kj::UnixEventPort::FdObserver::OBSERVE_READ);
 }
 
 disconnect_watch::~disconnect_watch() {
@@ -27,15 +26,17 @@ kj::Promise<void> disconnect_watch::closed() {
 }
 
 kj::Promise<void> disconnect_watch::wait() {
-  char byte;
-  ssize_t n = ::recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  if (n == 0) return kj::READY_NOW;  // orderly close
-  if (n > 0) return kj::NEVER_DONE;  // a pipelined request: leave it be
-  if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return kj::READY_NOW;  // reset
-  KJ_IF_MAYBE (o, observer_) {
+  pollfd p{fd_, POLLRDHUP, 0};
+  if (::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0)
+    return kj::READY_NOW;
+  KJ_IF_MAYBE(o, observer_) {
     return (*o)->whenBecomesReadable().then([this]() { return wait(); });
   }
   return kj::NEVER_DONE;
+}
+
+void disconnect_watch::abort() {
+  if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
 }
 
 }  // namespace troupe::http

@@ -3,9 +3,11 @@
 //
 // KJ's HttpServer (0.9) does not cancel a request when its client disconnects, and a socket whose
 // peer closed only reports it on the next write. While a response waits for tokens nothing is
-// written, so the watch observes a duplicate of the connection's descriptor for readability and
-// peeks: end of stream or a reset means the client is gone. Bytes that arrive (a pipelined
-// request) stay where they are, and the watch then gives up: the next write tells.
+// written, so the watch observes a duplicate of the connection's descriptor and, each time it
+// becomes readable, asks poll() for POLLRDHUP / POLLHUP / POLLERR: the peer closed its side or
+// reset the connection. Bytes that arrive (a pipelined request) are never read here, and a close
+// after them is still seen. A client that only half-closes (shutdown(SHUT_WR) after its request)
+// counts as gone: HTTP clients do not do that while they wait for an answer.
 #pragma once
 
 #include <kj/async-unix.h>
@@ -24,7 +26,11 @@ class disconnect_watch {
   disconnect_watch& operator=(const disconnect_watch&) = delete;
 
   kj::Promise<void> closed();
-  // Resolves when the client has closed or reset the connection; never, if data arrives first.
+  // Resolves when the client has closed or reset the connection.
+
+  void abort();
+  // Shuts the connection down in both directions (pending and later writes fail, the client sees
+  // its response cut off): for a client that stopped reading.
 
  private:
   kj::Promise<void> wait();

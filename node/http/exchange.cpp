@@ -1,5 +1,7 @@
 #include "node/http/exchange.hpp"
 
+#include <kj/debug.h>
+
 #include "node/http/json_fields.hpp"
 #include "node/http/ollama_protocol.hpp"
 #include "node/http/openai_protocol.hpp"
@@ -33,18 +35,22 @@ std::optional<std::string> exchange::query(const std::string& name) const {
 }
 
 kj::Promise<void> exchange::send(int status, const char* content_type, std::string body, job_id job,
-                                 int retry_after_s) {
+                                 int retry_after_s, const std::string& allow) {
   responded_ = true;
   kj::HttpHeaders headers(ctx_.table);
   headers.set(kj::HttpHeaderId::CONTENT_TYPE, kj::str(content_type));
   if (job != 0) headers.set(ctx_.ids.job_id, kj::str(job));
   if (retry_after_s > 0) headers.set(ctx_.ids.retry_after, kj::str(retry_after_s));
-  if (status == 405) headers.set(ctx_.ids.allow, kj::str("GET, POST"));
+  if (!allow.empty()) headers.set(ctx_.ids.allow, kj::str(allow));
   auto out = response_.send(static_cast<uint>(status), status_text(status), headers,
                             static_cast<uint64_t>(body.size()));
   auto held = kj::heap<std::string>(std::move(body));
-  auto write = out->write(held->data(), held->size());
-  return write.attach(kj::mv(out), kj::mv(held));
+  auto write = out->write(held->data(), held->size()).attach(kj::mv(out), kj::mv(held));
+  const auto limit = ctx_.api.streams.stall_timeout;
+  return write.exclusiveJoin(
+      ctx_.api.timer.afterDelay(limit.count() * kj::MILLISECONDS).then([]() -> kj::Promise<void> {
+        return KJ_EXCEPTION(DISCONNECTED, "the client took too long");
+      }));
 }
 
 kj::Promise<void> exchange::send_json(int status, const nlohmann::json& body) {
@@ -54,7 +60,7 @@ kj::Promise<void> exchange::send_json(int status, const nlohmann::json& body) {
 kj::Promise<void> exchange::send_error(const http_error& e) {
   std::string body = family_ == api_family::ollama ? ollama_error_body(e) : openai_error_body(e);
   const int retry = e.status == 503 ? 1 : 0;
-  return send(e.status, "application/json", std::move(body), e.job, retry);
+  return send(e.status, "application/json", std::move(body), e.job, retry, e.allow);
 }
 
 kj::Own<kj::AsyncOutputStream> exchange::begin_stream(const char* content_type, job_id job) {

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "node/api/api_context.hpp"
+#include "node/http/front_door_limits.hpp"
 #include "node/http/http_error.hpp"
 #include "node/model_catalog.hpp"
 
@@ -26,14 +27,6 @@ namespace troupe::http {
 struct header_ids {
   kj::HttpHeaderId authorization, idempotency_key, job_id, retry_after, cache_control, allow;
   explicit header_ids(kj::HttpHeaderTable::Builder& builder);
-};
-
-struct front_door_limits {
-  uint64_t max_body_bytes = 8 << 20;
-  std::chrono::milliseconds header_timeout{15000};
-  std::chrono::milliseconds body_timeout{30000};
-  std::chrono::milliseconds idle_timeout{5000};
-  size_t max_connections = 1024;
 };
 
 struct front_door_context {        // shared by every connection of the front door
@@ -60,15 +53,15 @@ class exchange {
   kj::HttpMethod method() const { return method_; }
   const std::string& path() const { return path_; }
   std::optional<std::string> query(const std::string& name) const;
-  const std::string& body() const { return body_; }
+  std::string take_body() { return std::move(body_); }  // once: parsing is all it is for
   const std::string& idempotency_key() const { return idempotency_key_; }
   const std::string& peer() const { return peer_; }
   int fd() const { return fd_; }
-  api_family family() const { return family_; }
 
   kj::Promise<void> send(int status, const char* content_type, std::string body, job_id job = 0,
-                         int retry_after_s = 0);
-  // The whole response, with Content-Length.
+                         int retry_after_s = 0, const std::string& allow = {});
+  // The whole response, with Content-Length. A client that does not take it within the stall
+  // timeout is cut off.
   kj::Promise<void> send_json(int status, const nlohmann::json& body);
   kj::Promise<void> send_error(const http_error& error);
   // The error in the shape of this path's API family; x-troupe-job-id and Retry-After (503
@@ -76,7 +69,7 @@ class exchange {
   kj::Own<kj::AsyncOutputStream> begin_stream(const char* content_type, job_id job);
   // 200 with chunked transfer encoding; the stream ends when the returned object is dropped.
 
-  bool responded() const { return responded_; }
+  bool responded() const { return responded_; }  // a response (or a stream) has begun
 
   void set_body(std::string body) { body_ = std::move(body); }
   void set_idempotency_key(std::string key) { idempotency_key_ = std::move(key); }

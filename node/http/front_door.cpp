@@ -5,18 +5,15 @@
 #include <kj/debug.h>
 #include <spdlog/spdlog.h>
 
-#include <random>
+#include <sys/socket.h>
 
+#include <cctype>
+
+#include "node/api/accept_loop.hpp"
 #include "node/api/peer_name.hpp"
 #include "node/http/routes.hpp"
 
 namespace troupe::http {
-
-uint64_t fresh_seed() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  return rng();
-}
-
 namespace {
 
 std::string joined_path(const kj::Url& url) {
@@ -32,17 +29,59 @@ std::map<std::string, std::string> query_of(const kj::Url& url) {
   return q;
 }
 
+bool matches(const route& r, const std::string& path) {
+  const std::string p = r.path;
+  if (!r.prefix) return path == p;
+  return path.size() > p.size() + 1 && path.compare(0, p.size() + 1, p + "/") == 0;
+}
+
+// `Authorization: Bearer KEY` (the scheme is case-insensitive, RFC 7235).
 bool authorized(const front_door_context& ctx, const kj::HttpHeaders& headers) {
   const auto& key = ctx.api.api_key;
   if (key.empty()) return true;
   KJ_IF_MAYBE (value, headers.get(ctx.ids.authorization)) {
     std::string_view v(value->cStr(), value->size());
-    constexpr std::string_view bearer = "Bearer ";
-    if (v.size() > ctx.api.limits.max_api_key_bytes + bearer.size() || v.substr(0, 7) != bearer)
+    constexpr std::string_view bearer = "bearer ";
+    if (v.size() < bearer.size() || v.size() > ctx.api.limits.max_api_key_bytes + bearer.size())
       return false;
+    for (size_t i = 0; i < bearer.size(); ++i)
+      if (std::tolower(static_cast<unsigned char>(v[i])) != bearer[i]) return false;
     return api_edge::keys_equal(v.substr(bearer.size()), key);
   }
   return false;
+}
+
+http_error error(int status, errc code, std::string kind, std::string message) {
+  http_error e;
+  e.status = status;
+  e.code = code;
+  e.kind = std::move(kind);
+  e.message = std::move(message);
+  return e;
+}
+
+http_error internal_error(const std::string& what) {
+  return error(500, errc::internal, "", "the request failed inside the server: " + what);
+}
+
+// Runs a handler. An http_error it throws before it returns its promise (a malformed request) is
+// answered as such; anything else that goes wrong before the response begins is a 500 in the
+// path's error shape, never KJ's text page.
+kj::Promise<void> handle(const route& r, exchange& ex) {
+  kj::Promise<void> promise = nullptr;
+  try {
+    promise = r.handle(ex);
+  } catch (const http_error& e) {
+    return ex.send_error(e);
+  } catch (const std::exception& e) {
+    spdlog::error("http: {} {} failed: {}", ex.peer(), ex.path(), e.what());
+    return ex.send_error(internal_error(e.what()));
+  }
+  return promise.catch_([&ex](kj::Exception&& e) -> kj::Promise<void> {
+    if (ex.responded() || e.getType() == kj::Exception::Type::DISCONNECTED) return kj::mv(e);
+    spdlog::error("http: {} {} failed: {}", ex.peer(), ex.path(), e.getDescription().cStr());
+    return ex.send_error(internal_error(e.getDescription().cStr()));
+  });
 }
 
 struct body_text {
@@ -50,31 +89,30 @@ struct body_text {
   bool too_large = false;  // more than the limit arrived; `bytes` is incomplete
 };
 
-// The whole request body, or as soon as it passes `limit`, the news that it is too large.
-kj::Promise<body_text> read_body(kj::AsyncInputStream& in, uint64_t limit,
-                                 kj::Own<body_text> so_far = kj::heap<body_text>()) {
-  auto buffer = kj::heapArray<kj::byte>(64 * 1024);
-  auto read = in.tryRead(buffer.begin(), 1, buffer.size());
-  return read.then([&in, limit, so_far = kj::mv(so_far),
-                    buffer = kj::mv(buffer)](size_t n) mutable -> kj::Promise<body_text> {
-    if (n == 0) return kj::mv(*so_far);
-    if (so_far->bytes.size() + n > limit) {
-      so_far->too_large = true;
-      return kj::mv(*so_far);
-    }
-    so_far->bytes.append(reinterpret_cast<const char*>(buffer.begin()), n);
-    return read_body(in, limit, kj::mv(so_far));
-  });
-}
+// Reads a request body to its end, or until it passes the limit, through one buffer.
+class body_reader {
+ public:
+  body_reader(kj::AsyncInputStream& in, uint64_t limit) : in_(in), limit_(limit) {}
 
-// Runs a handler, answering an http_error it throws before it returns its promise.
-kj::Promise<void> handle(const route& r, exchange& ex) {
-  try {
-    return r.handle(ex);
-  } catch (const http_error& e) {
-    return ex.send_error(e);
+  kj::Promise<body_text> read() {
+    return in_.tryRead(buffer_.begin(), 1, buffer_.size())
+        .then([this](size_t n) -> kj::Promise<body_text> {
+          if (n == 0) return kj::mv(out_);
+          if (out_.bytes.size() + n > limit_) {
+            out_.too_large = true;
+            return kj::mv(out_);
+          }
+          out_.bytes.append(reinterpret_cast<const char*>(buffer_.begin()), n);
+          return read();
+        });
   }
-}
+
+ private:
+  kj::AsyncInputStream& in_;
+  uint64_t limit_;
+  kj::Array<kj::byte> buffer_ = kj::heapArray<kj::byte>(64 * 1024);
+  body_text out_;
+};
 
 // The requests of one connection.
 class front_door_service final : public kj::HttpService {
@@ -86,45 +124,51 @@ class front_door_service final : public kj::HttpService {
   kj::Promise<void> request(kj::HttpMethod method, kj::StringPtr url,
                             const kj::HttpHeaders& headers, kj::AsyncInputStream& body,
                             Response& response) override {
+    auto parsed = kj::Url::tryParse(url, kj::Url::HTTP_REQUEST);
     std::string path = "/";
     std::map<std::string, std::string> query;
-    KJ_IF_MAYBE (parsed, kj::Url::tryParse(url, kj::Url::HTTP_REQUEST)) {
-      path = joined_path(*parsed);
-      query = query_of(*parsed);
+    KJ_IF_MAYBE (u, parsed) {
+      path = joined_path(*u);
+      query = query_of(*u);
     }
     auto ex = kj::heap<exchange>(ctx_, method, path, std::move(query), response, fd_, peer_);
+    if (parsed == nullptr)
+      return respond(kj::mv(ex), error(400, errc::invalid_argument, "invalid_url",
+                                       "the request target is not a valid URL"));
     const route* found = nullptr;
-    bool path_known = false;
+    std::string allow;
     for (const auto& r : routes_) {
-      const std::string p = r.path;
-      const bool match = r.prefix ? path.size() > p.size() + 1 && path.rfind(p + "/", 0) == 0 &&
-                                        path.find('/', p.size() + 1) == std::string::npos
-                                  : path == p;
-      if (!match) continue;
-      path_known = true;
+      if (!matches(r, path)) continue;
       if (r.method == method) found = &r;
+      const std::string name = kj::str(r.method).cStr();
+      if (allow.find(name) == std::string::npos) allow += (allow.empty() ? "" : ", ") + name;
     }
     if (!found) {
-      http_error e;
-      e.status = path_known ? 405 : 404;
-      e.code = path_known ? errc::invalid_argument : errc::not_found;
-      e.kind = path_known ? "method_not_allowed" : "not_found";
-      if (path_known)
-        e.message = std::string(kj::str(method).cStr()) + " is not allowed on " + path;
-      else
-        e.message = "no endpoint " + path + " (see docs/http.md)";
+      if (allow.empty())
+        return respond(kj::mv(ex), error(404, errc::not_found, "not_found",
+                                         "no endpoint " + path + " (see docs/http.md)"));
+      auto e = error(405, errc::invalid_argument, "method_not_allowed",
+                     std::string(kj::str(method).cStr()) + " is not allowed on " + path);
+      e.allow = allow;
       return respond(kj::mv(ex), e);
     }
     if (!found->open && !authorized(ctx_, headers)) {
       spdlog::warn("http: {} sent a missing or wrong API key ({})", peer_, path);
-      http_error e;
-      e.status = 401;
-      e.code = errc::unauthorized;
-      e.message = "missing or wrong API key (send Authorization: Bearer KEY)";
-      return respond(kj::mv(ex), e);
+      return respond(kj::mv(ex),
+                     error(401, errc::unauthorized, "",
+                           "missing or wrong API key (send Authorization: Bearer KEY)"));
     }
     KJ_IF_MAYBE (key, headers.get(ctx_.ids.idempotency_key)) {
-      ex->set_idempotency_key(std::string(key->cStr(), key->size()));
+      std::string k(key->cStr(), key->size());
+      if (k.empty() || k.size() > ctx_.api.limits.max_request_id_bytes ||
+          !std::all_of(k.begin(), k.end(),
+                       [](char c) { return static_cast<unsigned char>(c) >= 0x20 && c != 0x7f; }))
+        return respond(kj::mv(ex),
+                       bad_request("the Idempotency-Key header must be 1.." +
+                                       std::to_string(ctx_.api.limits.max_request_id_bytes) +
+                                       " bytes of printable text",
+                                   "Idempotency-Key"));
+      ex->set_idempotency_key(std::move(k));
     }
     // Headers and url are invalid from the first read of the body on.
     if (method != kj::HttpMethod::POST) return run(*found, kj::mv(ex));
@@ -132,8 +176,8 @@ class front_door_service final : public kj::HttpService {
     KJ_IF_MAYBE (length, body.tryGetLength()) {
       if (*length > limit) return respond(kj::mv(ex), too_large(limit));
     }
-    auto read =
-        read_body(body, limit).then([](body_text t) -> kj::Maybe<body_text> { return kj::mv(t); });
+    auto reader = kj::heap<body_reader>(body, limit);
+    auto read = reader->read().then([](body_text t) -> kj::Maybe<body_text> { return kj::mv(t); });
     auto timeout = ctx_.api.timer.afterDelay(ctx_.limits.body_timeout.count() * kj::MILLISECONDS)
                        .then([]() -> kj::Maybe<body_text> { return nullptr; });
     auto& exr = *ex;
@@ -144,23 +188,18 @@ class front_door_service final : public kj::HttpService {
             exr.set_body(kj::mv(t->bytes));
             return handle(*found, exr);
           }
-          http_error e;
-          e.status = 408;
-          e.kind = "request_timeout";
-          e.message = "the request body did not arrive within " +
-                      std::to_string(ctx_.limits.body_timeout.count()) + " ms";
-          return exr.send_error(e);
+          return exr.send_error(error(408, errc::invalid_argument, "request_timeout",
+                                      "the request body did not arrive within " +
+                                          std::to_string(ctx_.limits.body_timeout.count()) +
+                                          " ms"));
         })
-        .attach(kj::mv(ex));
+        .attach(kj::mv(reader), kj::mv(ex));
   }
 
  private:
   static http_error too_large(uint64_t limit) {
-    http_error e;
-    e.status = 413;
-    e.kind = "body_too_large";
-    e.message = "the request body is larger than " + std::to_string(limit) + " bytes";
-    return e;
+    return error(413, errc::invalid_argument, "body_too_large",
+                 "the request body is larger than " + std::to_string(limit) + " bytes");
   }
 
   kj::Promise<void> run(const route& r, kj::Own<exchange> ex) {
@@ -179,14 +218,8 @@ class front_door_service final : public kj::HttpService {
   std::string peer_;
 };
 
-class log_errors final : public kj::TaskSet::ErrorHandler {
- public:
-  void taskFailed(kj::Exception&& e) override {
-    spdlog::debug("http: a connection ended: {}", e.getDescription().cStr());
-  }
-};
-
-// KJ's answer to an exception from a handler: DISCONNECTED (the client left) closes quietly.
+// KJ's answer to an exception that reaches it (handle() answers all others): DISCONNECTED, the
+// client left or was cut off, closes the connection quietly.
 class error_handler final : public kj::HttpServerErrorHandler {
  public:
   kj::Promise<void> handleApplicationError(
@@ -213,7 +246,7 @@ struct front_door::impl {
   front_door_context ctx;
   std::vector<route> routes = all_routes();
   error_handler errors;
-  log_errors task_errors;
+  api_kj::log_task_errors task_errors{"http: a connection"};
   kj::HttpServer server;
   kj::TaskSet connections;
 
@@ -250,26 +283,25 @@ front_door::front_door(const api_kj::api_context& api, const model_catalog& mode
 
 front_door::~front_door() = default;
 
-size_t front_door::connections() const {
-  return static_cast<size_t>(impl_->ctx.api.counters.http_connections.load());
-}
-
 kj::Promise<void> front_door::listen(kj::ConnectionReceiver& listener) {
-  return listener.accept().then([this, &listener](kj::Own<kj::AsyncIoStream>&& stream) {
-    auto& open = impl_->ctx.api.counters.http_connections;
-    if (static_cast<size_t>(open.load()) >= impl_->ctx.limits.max_connections) {
-      spdlog::warn("http: refusing a connection: {} open already", open.load());
-      static constexpr kj::StringPtr busy =
-          "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"_kj;
-      auto write = stream->write(busy.begin(), busy.size());
-      impl_->connections.add(write.attach(kj::mv(stream)));
-    } else {
-      open.fetch_add(1);
-      auto served = impl_->server.listenHttp(kj::mv(stream));
-      impl_->connections.add(served.attach(kj::defer([&open]() { open.fetch_sub(1); })));
-    }
-    return listen(listener);
-  });
+  return api_kj::accept_forever(
+      listener, impl_->ctx.api.timer, "http", [this](kj::Own<kj::AsyncIoStream>&& stream) {
+        auto& open = impl_->ctx.api.counters.http_connections;
+        if (static_cast<size_t>(open.load()) >= impl_->ctx.limits.max_connections) {
+          spdlog::warn("http: refusing a connection: {} open already", open.load());
+          static constexpr kj::StringPtr busy =
+              "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"_kj;
+          auto write = stream->write(busy.begin(), busy.size());
+          impl_->connections.add(write.attach(kj::mv(stream)));
+          return;
+        }
+        if (impl_->ctx.limits.socket_send_buffer > 0)
+          stream->setsockopt(SOL_SOCKET, SO_SNDBUF, &impl_->ctx.limits.socket_send_buffer,
+                             sizeof(impl_->ctx.limits.socket_send_buffer));
+        open.fetch_add(1);
+        auto served = impl_->server.listenHttp(kj::mv(stream));
+        impl_->connections.add(served.attach(kj::defer([&open]() { open.fetch_sub(1); })));
+      });
 }
 
 }  // namespace troupe::http

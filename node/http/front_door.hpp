@@ -32,9 +32,8 @@ class front_door {
   front_door& operator=(const front_door&) = delete;
 
   kj::Promise<void> listen(kj::ConnectionReceiver& listener);
-  // Accepts connections until the promise is dropped (then destroy the front door).
-
-  size_t connections() const;
+  // Accepts connections until the promise is dropped (then destroy the front door). Failing
+  // accepts (no file descriptors left) are retried: they never stop the server.
 
  private:
   struct impl;

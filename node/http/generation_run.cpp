@@ -22,9 +22,9 @@ class generation_run {
         watch_(ex.ctx().events, ex.fd()) {}
 
   ~generation_run() {
-    // Dropped before its job ended: the HTTP server gave up on the connection (it hung up). A
-    // node shutting down drops every request too; its jobs stay, to resume after the restart.
-    if (job_ != 0 && !finished_ && ex_.ctx().api.accepting.load()) {
+    // Dropped before its job ended: the HTTP server gave up on the connection (it hung up, or
+    // the server is stopping).
+    if (job_ != 0 && !finished_) {
       try {
         gone("the connection closed");
       } catch (...) {
@@ -46,8 +46,10 @@ class generation_run {
       st = make_status(errc::unavailable,
                        api_edge::request_name(spec) + ": the node is shutting down");
     if (!st.ok()) return ex_.send_error(from_status(st));
+    // A request that does not stream only needs the result, which carries the whole text.
     backlog_ = std::make_shared<api_stream::stream_backlog>(
-        api.streams.backlog_bytes, &api.counters.backlog_bytes, api.streams.backlog_total_bytes);
+        api.streams.backlog_bytes, &api.counters.backlog_bytes, api.streams.backlog_total_bytes,
+        request_.stream);
     sink_ = bridge_.spawn_sink(backlog_);
     auto reply = make_cross_thread<submit_reply>();
     bridge_.submit(spec, sink_, reply.deliver);
@@ -81,10 +83,7 @@ class generation_run {
     auto signal = make_cross_thread_signal();
     auto batch = backlog_->take_or_arm(signal.fire);
     if (!batch) return signal.promise.then([this]() { return pump(); });
-    if (batch->overflowed) {
-      gone("the client fell " + std::to_string(batch->overflow_bytes) + " bytes of output behind");
-      return disconnected();
-    }
+    if (batch->overflowed) return fell_behind(batch->overflow_bytes);
     std::string bytes;
     if (batch->chunk) bytes += format_->text(batch->chunk->text);
     if (batch->result) {
@@ -98,47 +97,61 @@ class generation_run {
     return write(std::move(bytes)).then([this]() { return pump(); });
   }
 
-  // Not streaming: wait for the terminal event (chunks only wake the loop; the result carries
-  // the whole text).
+  // The client stopped reading: its job is cancelled (unless it asked to resume it), and the
+  // stream ends with an error event, or cut off when even that cannot be delivered, so that no
+  // client takes a truncated output for a whole one.
+  kj::Promise<void> fell_behind(size_t bytes) {
+    const std::string why = "the client fell " + std::to_string(bytes) + " bytes of output behind";
+    gone(why);
+    http_error e = from_status(make_status(errc::unavailable, "job " + std::to_string(job_) + ": " +
+                                                                  why + "; stream ended"),
+                               job_);
+    return write(format_->fail(e)).then([this]() { out_ = nullptr; });
+  }
+
+  // Not streaming: wait for the terminal event.
   kj::Promise<void> collect() {
     auto signal = make_cross_thread_signal();
     auto batch = backlog_->take_or_arm(signal.fire);
     if (!batch) return signal.promise.then([this]() { return collect(); });
-    if (batch->result) {
-      finished_ = true;
+    finished_ = true;
+    if (batch->result)
       return ex_.send(200, format_->content_type(false), format_->whole(*batch->result), job_);
-    }
-    if (batch->error) {
-      finished_ = true;
-      return ex_.send_error(from_status(batch->error->error, job_));
-    }
-    if (batch->overflowed) {
-      finished_ = true;
-      http_error e = from_status(make_status(
-          errc::unavailable, "job " + std::to_string(job_) +
-                                 ": the output could not be buffered for this request; read it "
-                                 "with the job id"));
-      e.job = job_;
-      return ex_.send_error(e);
-    }
-    return collect();
+    if (batch->error) return ex_.send_error(from_status(batch->error->error, job_));
+    // Only a closed backlog ends otherwise (the server is stopping).
+    return ex_.send_error(from_status(
+        make_status(errc::unavailable, "job " + std::to_string(job_) + ": the node is stopping"),
+        job_));
   }
 
+  // One write to the stream, which must be taken within the stall timeout; a client that does
+  // not is cut off (its socket shut down), its job cancelled.
   kj::Promise<void> write(std::string bytes) {
     if (bytes.empty() || !out_) return kj::READY_NOW;
     auto held = kj::heap<std::string>(std::move(bytes));
-    auto promise = out_->write(held->data(), held->size());
-    return promise.attach(kj::mv(held));
+    auto promise = out_->write(held->data(), held->size()).attach(kj::mv(held));
+    const auto limit = ex_.ctx().api.streams.stall_timeout;
+    return promise.exclusiveJoin(ex_.ctx()
+                                     .api.timer.afterDelay(limit.count() * kj::MILLISECONDS)
+                                     .then([this, limit]() -> kj::Promise<void> {
+                                       gone("it did not take its output within " +
+                                            std::to_string(limit.count()) + " ms");
+                                       watch_.abort();
+                                       return disconnected();
+                                     }));
   }
 
-  // The client is gone before its job ended: cancel the job, unless it asked to resume it.
+  // The client is gone before its job ended: cancel the job, unless it asked to resume it (an
+  // Idempotency-Key) or the node is shutting down (the job resumes after the restart).
   void gone(const std::string& why) {
-    out_ = nullptr;
     if (finished_) return;
     finished_ = true;
     if (!ex_.idempotency_key().empty()) {
       spdlog::info("http: {} left job {} ({}); it runs on: Idempotency-Key re-attaches to it",
                    ex_.peer(), job_, why);
+    } else if (!ex_.ctx().api.accepting.load()) {
+      spdlog::info("http: {} left job {} ({}) while the node shuts down; it stays", ex_.peer(),
+                   job_, why);
     } else {
       spdlog::info("http: {} left job {} ({}); cancelling it", ex_.peer(), job_, why);
       bridge_.cancel(job_, [](status) {});

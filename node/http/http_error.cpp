@@ -41,6 +41,15 @@ http_error from_status(const status& st, job_id job) {
   return e;
 }
 
+http_error unknown_model(const std::string& name) {
+  http_error e;
+  e.status = 404;
+  e.code = errc::unknown_model;
+  e.message = "the model '" + name + "' does not exist";
+  e.param = "model";
+  return e;
+}
+
 const char* openai_type(const http_error& e) {
   if (e.status == 401) return "authentication_error";
   if (e.status >= 500) return "server_error";

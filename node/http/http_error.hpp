@@ -16,6 +16,7 @@ struct http_error {
   std::string param;  // the offending field ("messages[1].content"); empty when none applies
   job_id job = 0;     // set when the request got a job id (queue_full): x-troupe-job-id
   std::string kind;   // overrides the OpenAI `code` string ("body_too_large", ...); else by `code`
+  std::string allow;  // 405: the methods the path takes (the Allow header)
 };
 
 http_error bad_request(std::string message, std::string param = {});
@@ -24,6 +25,9 @@ http_error bad_request(std::string message, std::string param = {});
 http_error from_status(const status& st, job_id job = 0);
 // troupe's answer as HTTP: invalid_argument and prompt_too_long 400, unauthorized 401,
 // unknown_model and not_found 404, cancelled 409, queue_full and unavailable 503, internal 500.
+
+http_error unknown_model(const std::string& name);
+// 404 unknown_model naming the model, param "model".
 
 int http_status_of(errc code);
 

@@ -1,5 +1,6 @@
 #include "node/http/json_fields.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "gpu/text/utf8.hpp"
@@ -59,6 +60,22 @@ std::optional<double> json_fields::number(const std::string& key) const {
   if (!v) return std::nullopt;
   if (!v->is_number()) wrong(key, "a number");
   return v->get<double>();
+}
+
+std::optional<float> json_fields::real(const std::string& key) const {
+  auto v = number(key);
+  if (!v) return std::nullopt;
+  return static_cast<float>(std::clamp(*v, -1e30, 1e30));
+}
+
+std::optional<int32_t> json_fields::count(const std::string& key) const {
+  auto v = integer(key);
+  if (!v) return std::nullopt;
+  if (*v < 0 || *v > (1 << 30))
+    throw bad_request(
+        "'" + name(key) + "' must be within [0, 1073741824] (got " + std::to_string(*v) + ")",
+        name(key));
+  return static_cast<int32_t>(*v);
 }
 
 std::optional<std::vector<std::string>> json_fields::string_or_strings(

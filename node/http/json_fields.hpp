@@ -26,6 +26,10 @@ class json_fields {
   std::optional<int64_t> integer(const std::string& key) const;
   // Integral numbers only (1.0 is accepted, 1.5 is not).
   std::optional<double> number(const std::string& key) const;
+  std::optional<float> real(const std::string& key) const;
+  // A number as a sampling parameter takes it (clamped to +-1e30; ranges are checked later).
+  std::optional<int32_t> count(const std::string& key) const;
+  // An integer in [0, 2^30] ("top_k").
   std::optional<std::vector<std::string>> string_or_strings(const std::string& key) const;
   // "stop": one string or an array of strings.
   const nlohmann::json* object(const std::string& key) const;

@@ -56,8 +56,10 @@ void add_capacity(gauges& g, const capacity_report& r) {
           m.recommended_parallel);
   }
   for (const auto& d : r.devices) {
-    const std::vector<ClientMetric::Label> labels{
-        {"model", d.model}, {"node", d.node}, {"device", d.device.name}};
+    const std::vector<ClientMetric::Label> labels{{"model", d.model},
+                                                  {"node", d.node},
+                                                  {"device", d.device.name},
+                                                  {"device_index", std::to_string(d.device.index)}};
     g.set("troupe_kv_cache_usage_ratio", "Fraction of the device's KV-cache blocks in use.", labels,
           d.kv_blocks_total ? double(d.kv_blocks_used) / double(d.kv_blocks_total) : 0.0);
     g.set("troupe_device_slots_used", "Sequence slots in use.", labels, d.slots_used);
@@ -74,7 +76,10 @@ void add_nodes(gauges& g, const std::vector<node_status>& nodes) {
     ++by_state[std::string(to_string(n.state))];
     for (const auto& d : n.devices) {
       const std::vector<ClientMetric::Label> labels{
-          {"model", d.model}, {"node", n.name}, {"device", d.device.name}};
+          {"model", d.model},
+          {"node", n.name},
+          {"device", d.device.name},
+          {"device_index", std::to_string(d.device.index)}};
       g.set("troupe_device_tokens_per_second",
             "Tokens a device generated per second over the last few seconds.", labels,
             d.load.tokens_per_s);
@@ -86,23 +91,24 @@ void add_nodes(gauges& g, const std::vector<node_status>& nodes) {
 }
 
 kj::Promise<void> metrics(exchange& ex) {
+  // Both questions at once; the answer waits for the two.
   auto usage = make_cross_thread<outcome<capacity_report>>();
+  auto members = make_cross_thread<outcome<std::vector<node_status>>>();
   ex.ctx().api.bridge.usage(usage.deliver);
-  return usage.promise.then([&ex](outcome<capacity_report> cap) {
-    auto members = make_cross_thread<outcome<std::vector<node_status>>>();
-    ex.ctx().api.bridge.nodes(members.deliver);
-    return members.promise.then(
-        [&ex, cap = std::move(cap)](outcome<std::vector<node_status>> nodes) {
+  ex.ctx().api.bridge.nodes(members.deliver);
+  return usage.promise.then(
+      [&ex, nodes = kj::mv(members.promise)](outcome<capacity_report> cap) mutable {
+        return nodes.then([&ex, cap = std::move(cap)](outcome<std::vector<node_status>> n) {
           gauges g;
           if (cap.st.ok()) add_capacity(g, cap.value);
-          if (nodes.st.ok()) add_nodes(g, nodes.value);
+          if (n.st.ok()) add_nodes(g, n.value);
           std::vector<MetricFamily> families;
           if (ex.ctx().metrics) families = ex.ctx().metrics->Collect();
           for (auto& f : g.families()) families.push_back(std::move(f));
           return ex.send(200, "text/plain; version=0.0.4; charset=utf-8",
                          prometheus::TextSerializer().Serialize(families));
         });
-  });
+      });
 }
 
 }  // namespace

@@ -13,10 +13,6 @@ namespace {
 
 using nlohmann::json;
 
-float to_float(double v) {
-  return static_cast<float>(std::clamp(v, -1e30, 1e30));
-}
-
 void read_options(const json& body, const catalog_model& model, uint64_t random_seed,
                   generation_request& out) {
   auto& spec = out.spec;
@@ -32,16 +28,13 @@ void read_options(const json& body, const catalog_model& model, uint64_t random_
   const auto* options = top.object("options");
   if (!options) return;
   json_fields f(*options, "options.");
-  if (auto v = f.number("temperature")) s.temperature = to_float(*v);
-  if (auto v = f.number("top_p")) s.top_p = to_float(*v);
-  if (auto v = f.integer("top_k")) {
-    if (*v < 0 || *v > (1 << 30)) throw bad_request("'options.top_k' must not be negative");
-    s.top_k = static_cast<int32_t>(*v);
-  }
-  if (auto v = f.number("min_p")) s.min_p = to_float(*v);
-  if (auto v = f.number("repeat_penalty")) s.repetition_penalty = to_float(*v);
-  if (auto v = f.number("presence_penalty")) s.presence_penalty = to_float(*v);
-  if (auto v = f.number("frequency_penalty")) s.frequency_penalty = to_float(*v);
+  s.temperature = f.real("temperature").value_or(s.temperature);
+  s.top_p = f.real("top_p").value_or(s.top_p);
+  s.top_k = f.count("top_k").value_or(s.top_k);
+  s.min_p = f.real("min_p").value_or(s.min_p);
+  s.repetition_penalty = f.real("repeat_penalty").value_or(s.repetition_penalty);
+  s.presence_penalty = f.real("presence_penalty").value_or(s.presence_penalty);
+  s.frequency_penalty = f.real("frequency_penalty").value_or(s.frequency_penalty);
   if (auto v = f.integer("seed")) s.seed = static_cast<uint64_t>(*v);
   if (auto v = f.integer("num_predict")) {
     // -1: generate until the context is full; -2: fill the context. Both end with `length`.
@@ -82,8 +75,6 @@ class ollama_response final : public response_format {
   std::string fail(const http_error& e) override { return ollama_error_body(e) + "\n"; }
 
   std::string whole(const job_result& r) override { return dump(final_object(r, r.text)); }
-
-  std::string error_body(const http_error& e) const override { return ollama_error_body(e); }
 
  private:
   json head() const { return {{"model", model_}, {"created_at", rfc3339_now()}}; }

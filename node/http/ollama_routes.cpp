@@ -13,8 +13,8 @@ namespace {
 using nlohmann::json;
 
 kj::Promise<void> generate(exchange& ex, ollama_endpoint endpoint) {
-  auto request =
-      parse_ollama_request(endpoint, parse_body(ex.body()), ex.ctx().models, fresh_seed());
+  auto request = parse_ollama_request(endpoint, parse_body(ex.take_body()), ex.ctx().models,
+                                      request_seed(ex.idempotency_key()));
   auto format = ollama_format(endpoint, request.spec.model);
   return run_generation(ex, std::move(request), std::move(format));
 }
@@ -59,7 +59,7 @@ kj::Promise<void> api_version(exchange& ex) {
 }
 
 kj::Promise<void> api_show(exchange& ex) {
-  auto body = parse_body(ex.body());
+  auto body = parse_body(ex.take_body());
   json_fields f(body);
   auto name = f.string("model");
   if (!name) name = f.string("name");  // older clients

@@ -1,7 +1,5 @@
 #include "node/http/openai_protocol.hpp"
 
-#include <algorithm>
-
 #include "node/http/chat_prompt.hpp"
 #include "node/http/json_fields.hpp"
 
@@ -13,10 +11,6 @@ using nlohmann::json;
 // A feature OpenAI has and troupe does not: refused, never silently ignored.
 void refuse_if(bool present, const std::string& field, const std::string& what) {
   if (present) throw bad_request("'" + field + "': " + what + " is not supported", field);
-}
-
-float to_float(double v) {
-  return static_cast<float>(std::clamp(v, -1e30, 1e30));
 }
 
 int32_t to_tokens(int64_t v, const std::string& field) {
@@ -60,16 +54,13 @@ void read_common(const json_fields& f, const catalog_model& model, openai_endpoi
     if (auto v = f.integer("max_completion_tokens"))
       spec.max_tokens = to_tokens(*v, "max_completion_tokens");
   }
-  s.temperature = to_float(f.number("temperature").value_or(1.0));
-  if (auto v = f.number("top_p")) s.top_p = to_float(*v);
-  if (auto v = f.integer("top_k")) {
-    if (*v < 0 || *v > (1 << 30)) throw bad_request("'top_k' must not be negative", "top_k");
-    s.top_k = static_cast<int32_t>(*v);
-  }
-  if (auto v = f.number("min_p")) s.min_p = to_float(*v);
-  if (auto v = f.number("presence_penalty")) s.presence_penalty = to_float(*v);
-  if (auto v = f.number("frequency_penalty")) s.frequency_penalty = to_float(*v);
-  if (auto v = f.number("repetition_penalty")) s.repetition_penalty = to_float(*v);
+  s.temperature = f.real("temperature").value_or(1.0f);
+  s.top_p = f.real("top_p").value_or(s.top_p);
+  s.top_k = f.count("top_k").value_or(s.top_k);
+  s.min_p = f.real("min_p").value_or(s.min_p);
+  s.presence_penalty = f.real("presence_penalty").value_or(s.presence_penalty);
+  s.frequency_penalty = f.real("frequency_penalty").value_or(s.frequency_penalty);
+  s.repetition_penalty = f.real("repetition_penalty").value_or(s.repetition_penalty);
   s.seed = random_seed;
   if (auto v = f.integer("seed")) s.seed = static_cast<uint64_t>(*v);
   if (auto v = f.string_or_strings("stop")) spec.stop = std::move(*v);
@@ -108,7 +99,7 @@ class openai_response final : public response_format {
   }
 
   std::string finish(const job_result& r) override {
-    const char* reason = openai_finish_reason(r.reason);
+    const char* reason = stop_or_length(r.reason);
     std::string out = chat_ ? event(chunk(json::object(), reason)) : event(chunk("", reason));
     if (include_usage_) {
       json last = envelope();
@@ -120,7 +111,7 @@ class openai_response final : public response_format {
   }
 
   std::string fail(const http_error& e) override {
-    return event(json::parse(openai_error_body(e))) + "data: [DONE]\n\n";
+    return event(openai_error_json(e)) + "data: [DONE]\n\n";
   }
 
   std::string whole(const job_result& r) override {
@@ -132,13 +123,11 @@ class openai_response final : public response_format {
     else
       choice["text"] = r.text;
     choice["logprobs"] = nullptr;
-    choice["finish_reason"] = openai_finish_reason(r.reason);
+    choice["finish_reason"] = stop_or_length(r.reason);
     body["choices"] = json::array({choice});
     body["usage"] = usage(r);
     return dump(body);
   }
-
-  std::string error_body(const http_error& e) const override { return openai_error_body(e); }
 
  private:
   json envelope(bool streaming = true) const {
@@ -209,22 +198,16 @@ std::unique_ptr<response_format> openai_format(openai_endpoint endpoint, std::st
   return std::make_unique<openai_response>(endpoint, std::move(model), include_usage, created_s);
 }
 
-std::string openai_error_body(const http_error& e) {
+json openai_error_json(const http_error& e) {
   json err = {{"message", e.message},
               {"type", openai_type(e)},
               {"param", e.param.empty() ? json(nullptr) : json(e.param)},
               {"code", openai_code(e)}};
-  return dump(json{{"error", err}});
+  return json{{"error", err}};
 }
 
-const char* openai_finish_reason(finish_reason reason) {
-  switch (reason) {
-    case finish_reason::max_tokens:
-    case finish_reason::length:
-      return "length";
-    default:
-      return "stop";
-  }
+std::string openai_error_body(const http_error& e) {
+  return dump(openai_error_json(e));
 }
 
 json openai_model_object(const catalog_model& model) {

@@ -34,11 +34,9 @@ std::unique_ptr<response_format> openai_format(openai_endpoint endpoint, std::st
                                                bool include_usage, int64_t created_s);
 // Ids are "cmpl-<job>" / "chatcmpl-<job>"; `created_s` is the Unix time of the request.
 
+nlohmann::json openai_error_json(const http_error& error);
 std::string openai_error_body(const http_error& error);
 // {"error": {"message", "type", "param", "code"}}
-
-const char* openai_finish_reason(finish_reason reason);
-// eos and stop: "stop"; max_tokens and length: "length".
 
 nlohmann::json openai_model_object(const catalog_model& model);
 // An entry of GET /v1/models: {"id", "object": "model", "created", "owned_by": "troupe"}.

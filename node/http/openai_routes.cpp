@@ -17,8 +17,8 @@ int64_t now_s() {
 }
 
 kj::Promise<void> generate(exchange& ex, openai_endpoint endpoint) {
-  auto request =
-      parse_openai_request(endpoint, parse_body(ex.body()), ex.ctx().models, fresh_seed());
+  auto request = parse_openai_request(endpoint, parse_body(ex.take_body()), ex.ctx().models,
+                                      request_seed(ex.idempotency_key()));
   auto format = openai_format(endpoint, request.spec.model, request.include_usage, now_s());
   return run_generation(ex, std::move(request), std::move(format));
 }

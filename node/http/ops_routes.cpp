@@ -26,17 +26,25 @@ json memory_of(uint64_t total, uint64_t available) {
           {"percent", total ? 100.0 * double(used) / double(total) : 0.0}};
 }
 
-// Memory per physical device (a device serving two models is counted once) and in total.
+// The physical devices of a report (a device serving two models has two entries there).
+std::vector<const device_usage*> physical_devices(const capacity_report& r) {
+  std::set<std::pair<std::string, uint32_t>> seen;
+  std::vector<const device_usage*> out;
+  for (const auto& d : r.devices)
+    if (seen.insert({d.node, d.device.index}).second) out.push_back(&d);
+  return out;
+}
+
+// Memory per physical device and in total.
 json memory_report(const capacity_report& r) {
   json devices = json::array();
-  std::set<std::pair<std::string, std::string>> seen;
   uint64_t total = 0, available = 0;
-  for (const auto& d : r.devices) {
-    if (!seen.insert({d.node, d.device.name + "#" + std::to_string(d.device.index)}).second)
-      continue;
+  for (const auto* dp : physical_devices(r)) {
+    const auto& d = *dp;
     json entry = memory_of(d.device.memory_total, d.device.memory_available);
     entry["node"] = d.node;
     entry["device"] = d.device.name;
+    entry["index"] = d.device.index;
     entry["type"] = d.device.type;
     devices.push_back(std::move(entry));
     total += d.device.memory_total;
@@ -52,12 +60,13 @@ json memory_report(const capacity_report& r) {
 
 kj::Promise<void> health(exchange& ex) {
   auto usage = make_cross_thread<outcome<capacity_report>>();
-  ex.ctx().api.bridge.usage(usage.deliver);
-  return usage.promise.then([&ex](outcome<capacity_report> cap) {
-    auto members = make_cross_thread<outcome<std::vector<node_status>>>();
-    ex.ctx().api.bridge.nodes(members.deliver);
-    return members.promise.then(
-        [&ex, cap = std::move(cap)](outcome<std::vector<node_status>> nodes) -> kj::Promise<void> {
+  auto members = make_cross_thread<outcome<std::vector<node_status>>>();
+  ex.ctx().api.bridge.usage(usage.deliver);  // both questions at once
+  ex.ctx().api.bridge.nodes(members.deliver);
+  return usage.promise.then(
+      [&ex, answer = kj::mv(members.promise)](outcome<capacity_report> cap) mutable {
+        return answer.then([&ex, cap = std::move(cap)](
+                               outcome<std::vector<node_status>> nodes) -> kj::Promise<void> {
           std::string problem;
           if (!ex.ctx().api.accepting.load())
             problem = "the node is shutting down";
@@ -80,7 +89,7 @@ kj::Promise<void> health(exchange& ex) {
           }
           json body = {{"status", problem.empty() ? "healthy" : "unavailable"},
                        {"serving", problem.empty()},
-                       {"devices_up", cap.value.devices.size()},
+                       {"devices_up", physical_devices(cap.value).size()},
                        {"concurrency",
                         {{"default_parallel", default_model.max_active},
                          {"default_queue_limit", default_model.max_queued},
@@ -91,7 +100,7 @@ kj::Promise<void> health(exchange& ex) {
           if (!problem.empty()) body["reason"] = problem;
           return ex.send_json(problem.empty() ? 200 : 503, body);
         });
-  });
+      });
 }
 
 // Per model: seed 004's fields, from the metrics document (which carries capacity's usage).
@@ -151,7 +160,7 @@ kj::Promise<void> queue_memory(exchange& ex) {
 
 // {"model", "parallel_limit", "queue_limit"}: either limit may be left out (kept).
 kj::Promise<void> update_limits(exchange& ex) {
-  auto body = parse_body(ex.body());
+  auto body = parse_body(ex.take_body());
   json_fields f(body);
   auto model = f.string("model");
   if (!model) throw bad_request("'model' is required", "model");

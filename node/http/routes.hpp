@@ -30,6 +30,4 @@ std::vector<route> ops_routes();      // /health, /queue/stats, /queue/memory,
                                       // /admin/queue/update
 std::vector<route> metrics_routes();  // /metrics
 
-uint64_t fresh_seed();  // a random seed for a request that names none
-
 }  // namespace troupe::http

@@ -17,7 +17,13 @@ http_harness::http_harness(http_harness_options o) {
   server.api_key = o.api_key;
   server.http_bind_address = "127.0.0.1:0";
   server.http = o.limits;
-  server.models = std::make_shared<const model_catalog>(std::vector<catalog_model>{std::move(m)});
+  server.stream_backlog_bytes = o.backlog_bytes;
+  server.stall_timeout = o.stall_timeout;
+  catalog_model listed;  // only in the catalog: a name with a slash, as Hugging Face names go
+  listed.name = "org/listed-model";
+  listed.max_seq_len = 128;
+  server.models = std::make_shared<const model_catalog>(
+      std::vector<catalog_model>{std::move(m), std::move(listed)});
   api_ = std::make_unique<api_harness>(o.config.empty() ? api_config() : o.config, o.engine,
                                        std::move(server));
 }

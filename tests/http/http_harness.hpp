@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "node/model_catalog.hpp"
 #include "tests/api/api_harness.hpp"
 #include "tools/http/http_client.hpp"
 
@@ -26,7 +27,9 @@ struct http_harness_options {
   std::string api_key;
   http::front_door_limits limits;
   test_engine_options engine;
-  std::string config;  // default: api_config()
+  std::string config;                              // default: api_config()
+  size_t backlog_bytes = 4 << 20;                  // per stream, before a slow client is dropped
+  std::chrono::milliseconds stall_timeout{30000};  // for a write the client does not take
 };
 
 class http_harness {

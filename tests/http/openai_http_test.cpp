@@ -99,9 +99,10 @@ TEST(HttpOpenai, ModelsAndUnknownModels) {
   ASSERT_EQ(r.status, 200);
   auto body = json::parse(r.body);
   EXPECT_EQ(body["object"], "list");
-  ASSERT_EQ(body["data"].size(), 1u);
+  ASSERT_EQ(body["data"].size(), 2u);
   EXPECT_EQ(body["data"][0]["id"], "test");
   EXPECT_EQ(json::parse(h.get("/v1/models/test").body)["id"], "test");
+  EXPECT_EQ(json::parse(h.get("/v1/models/org/listed-model").body)["id"], "org/listed-model");
   r = h.get("/v1/models/nope");
   EXPECT_EQ(r.status, 404);
   EXPECT_EQ(json::parse(r.body)["error"]["code"], "model_not_found");
@@ -169,6 +170,51 @@ TEST(HttpOpenai, AStreamingClientThatLeavesCancelsItsJob) {
   EXPECT_TRUE(eventually([&] { return h.core().usage().devices.at(0).slots_used == 0; }));
 }
 
+// A client that sent more bytes (a pipelined request) and then hung up is still seen to go.
+TEST(HttpOpenai, AClientThatLeavesAfterPipelinedBytesCancelsItsJob) {
+  http_harness_options o;
+  o.engine = slow(2ms);
+  http_harness h(o);
+  job_id job = 0;
+  {
+    http_connection c(h.port());
+    c.send("POST", "/v1/completions", completion("pipelined", 3000, true).dump());
+    auto head = c.read_head();
+    ASSERT_TRUE(head);
+    job = std::stoull(head->substr(head->find("x-troupe-job-id: ") + 17));
+    c.send("GET", "/health");  // waits in the socket: the server is busy answering the first
+  }
+  ASSERT_TRUE(eventually([&] { return h.core().info(job).state == job_state::cancelled; }))
+      << to_string(h.core().info(job).state);
+}
+
+// A stream whose client stops reading ends when the client falls too far behind: its job is
+// cancelled and the response is never a clean, complete-looking stream.
+TEST(HttpOpenai, AClientThatStopsReadingIsCutOff) {
+  http_harness_options o;
+  o.backlog_bytes = 512;
+  o.stall_timeout = 300ms;
+  o.limits.socket_send_buffer = 4096;
+  http_harness h(o);
+  http_connection c(h.port(), 60s, 2048);
+  c.send("POST", "/v1/completions", completion("flood", 4000, true).dump());
+  auto head = c.read_head();
+  ASSERT_TRUE(head);
+  const job_id job = std::stoull(head->substr(head->find("x-troupe-job-id: ") + 17));
+  ASSERT_TRUE(eventually([&] { return h.core().info(job).state == job_state::cancelled; }))
+      << to_string(h.core().info(job).state);
+  EXPECT_LT(h.core().info(job).generated_tokens, 4000u);
+  // What the client reads now ends with an error event, or is cut off: never [DONE] alone.
+  std::string body;
+  bool complete = false;
+  while (auto chunk = c.read_chunk()) body += *chunk;
+  complete = body.size() >= 14 && body.compare(body.size() - 14, 14, "data: [DONE]\n\n") == 0;
+  if (complete) {
+    EXPECT_NE(body.find("data: {\"error\""), std::string::npos);
+  }
+  EXPECT_TRUE(eventually([&] { return h.core().usage().devices.at(0).slots_used == 0; }));
+}
+
 TEST(HttpOpenai, ANonStreamingClientThatLeavesCancelsItsJob) {
   http_harness_options o;
   o.engine = slow(2ms);
@@ -230,6 +276,30 @@ TEST(HttpOpenai, AFailureAfterTheStreamBeganIsAnSseErrorEvent) {
   EXPECT_EQ(r.status, 500);
   EXPECT_EQ(json::parse(r.body)["error"]["code"], "internal");
   EXPECT_GT(job_of(r), 0u);
+}
+
+TEST(HttpOpenai, AnIdempotencyKeyBelongsToOneRequest) {
+  http_harness h;
+  const std::map<std::string, std::string> key = {{"Idempotency-Key", "only-once"}};
+  auto first = h.post("/v1/completions", completion("the first request", 4), key);
+  ASSERT_EQ(first.status, 200);
+  // Without a seed, the seed comes from the key: the very same request is the same job...
+  json unseeded = completion("the first request", 4);
+  unseeded.erase("seed");
+  auto a = h.post("/v1/completions", unseeded, {{"Idempotency-Key", "unseeded"}});
+  auto b = h.post("/v1/completions", unseeded, {{"Idempotency-Key", "unseeded"}});
+  EXPECT_EQ(job_of(a), job_of(b));
+  EXPECT_EQ(json::parse(a.body)["choices"], json::parse(b.body)["choices"]);
+  // ... and another request under a used key is refused, not answered with the first output.
+  auto other = h.post("/v1/completions", completion("another request", 4), key);
+  EXPECT_EQ(other.status, 400);
+  EXPECT_NE(json::parse(other.body)["error"]["message"].get<std::string>().find("prompt differs"),
+            std::string::npos)
+      << other.body;
+  EXPECT_EQ(json::parse(h.post("/v1/completions", completion("x", 4),
+                               {{"Idempotency-Key", std::string(300, 'k')}})
+                            .body)["error"]["param"],
+            "Idempotency-Key");
 }
 
 TEST(HttpOpenai, StopStringsAndSamplingReachTheJob) {

@@ -19,10 +19,13 @@ std::string http_response::header(const std::string& name) const {
   return it == headers.end() ? std::string() : it->second;
 }
 
-http_connection::http_connection(uint16_t port, std::chrono::milliseconds timeout)
+http_connection::http_connection(uint16_t port, std::chrono::milliseconds timeout,
+                                 int receive_buffer)
     : timeout_(timeout) {
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd_ < 0) throw std::runtime_error("socket failed");
+  if (fd_ < 0) throw std::runtime_error(std::string("socket failed: ") + std::strerror(errno));
+  if (receive_buffer > 0)
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(receive_buffer));
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);

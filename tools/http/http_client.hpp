@@ -22,8 +22,10 @@ struct http_response {
 class http_connection {
  public:
   explicit http_connection(uint16_t port,
-                           std::chrono::milliseconds timeout = std::chrono::seconds(60));
-  // Connects to 127.0.0.1:port; throws std::runtime_error when it cannot.
+                           std::chrono::milliseconds timeout = std::chrono::seconds(60),
+                           int receive_buffer = 0);
+  // Connects to 127.0.0.1:port; throws std::runtime_error when it cannot. `receive_buffer`
+  // (SO_RCVBUF, set before connecting) gives a slow reader a small window.
   ~http_connection();
   http_connection(const http_connection&) = delete;
   http_connection& operator=(const http_connection&) = delete;
