@@ -194,8 +194,7 @@ cluster_config read(const toml::table& root, const std::string& file) {
     m.name = r.nonempty_string("name");
     m.path = r.nonempty_string("path");
     m.max_active = r.integer<int32_t>("max_active", false, 1, 1'000'000).value_or(m.max_active);
-    m.max_queued =
-        r.integer<int32_t>("max_queued", false, 0, 100'000'000).value_or(m.max_queued);
+    m.max_queued = r.integer<int32_t>("max_queued", false, 0, 100'000'000).value_or(m.max_queued);
     m.max_batch_size =
         r.integer<uint32_t>("max_batch_size", false, 1, 4096).value_or(m.max_batch_size);
     m.max_seq_len = r.integer<uint32_t>("max_seq_len", false, 2, 1 << 22).value_or(m.max_seq_len);
@@ -206,8 +205,8 @@ cluster_config read(const toml::table& root, const std::string& file) {
     m.kv_memory_mb = r.integer<uint64_t>("kv_memory_mb", false, 0, 1ll << 30).value_or(0);
     if (auto t = r.string("chat_template", false)) {
       if (t->empty()) r.fail("chat_template", "must not be empty (omit it to use the model's)");
-      m.chat_template = t->front() == '@' ? read_beside(file, t->substr(1), r, "chat_template")
-                                          : std::move(*t);
+      m.chat_template =
+          t->front() == '@' ? read_beside(file, t->substr(1), r, "chat_template") : std::move(*t);
     }
     if (m.max_step_tokens < m.max_batch_size)
       r.fail("max_step_tokens", "must be at least max_batch_size (" +

@@ -151,9 +151,7 @@ TEST(Config, ModelLimitsDefaultAndChatTemplateOverride) {
   // "@file" reads a template beside the config.
   const std::string dir = ::testing::TempDir() + "/troupe-config-test";
   std::filesystem::create_directories(dir);
-  {
-    std::ofstream(dir + "/t.jinja") << "{{ bos_token }}{{ messages[0].content }}";
-  }
+  { std::ofstream(dir + "/t.jinja") << "{{ bos_token }}{{ messages[0].content }}"; }
   std::ofstream(dir + "/c.toml") << replace(valid, "max_queued = 8",
                                             "max_queued = 8\nchat_template = \"@t.jinja\"");
   auto loaded = load_config_file(dir + "/c.toml");

@@ -35,8 +35,8 @@ TEST(record_codec, spec_round_trips_edge_values) {
   job.spec.model = "";
   job.spec.prompt = std::string("nul\0inside", 10) + "\xF0\x9F\x98\x80";  // bytes kept as given
   job.spec.max_tokens = std::numeric_limits<int32_t>::max();
-  job.spec.sampling = {2.5f, 0.01f, -1, 0.5f, std::numeric_limits<uint64_t>::max(), 1.0f, -2.0f,
-                       2.0f};
+  job.spec.sampling = {2.5f, 0.01f, -1,  0.5f, std::numeric_limits<uint64_t>::max(),
+                       1.0f, -2.0f, 2.0f};
   job.spec.stop = {"", "a", std::string(1000, 'x')};
   job.spec.prio = priority::high;
   job.spec.client_request_id = "r/with/slashes";

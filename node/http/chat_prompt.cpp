@@ -9,6 +9,12 @@ const catalog_model& require_model(const model_catalog& models, const std::strin
   throw unknown_model(name);
 }
 
+const catalog_model& requested_model(const nlohmann::json& body, const model_catalog& models) {
+  auto name = json_fields(body).string("model");
+  if (!name) throw bad_request("'model' is required", "model");
+  return require_model(models, *name);
+}
+
 namespace {
 
 std::string text_of_parts(const nlohmann::json& parts, const std::string& field) {

@@ -15,6 +15,9 @@ namespace troupe::http {
 const catalog_model& require_model(const model_catalog& models, const std::string& name);
 // Throws http_error 404 (unknown_model) naming the model.
 
+const catalog_model& requested_model(const nlohmann::json& body, const model_catalog& models);
+// The model a request body names in "model": 400 when it names none, 404 when it is unknown.
+
 std::vector<chat_message> read_messages(const nlohmann::json& body, bool allow_text_parts);
 // `messages`: a non-empty array of {role, content}. Roles: system, developer (as system), user,
 // assistant. Content: a string, or (allow_text_parts, OpenAI) an array of {"type": "text",

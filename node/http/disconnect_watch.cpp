@@ -12,7 +12,7 @@ disconnect_watch::disconnect_watch(kj::UnixEventPort& port, int fd) {
   fd_ = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
   if (fd_ < 0) return;
   observer_ = kj::heap<kj::UnixEventPort::FdObserver>(port, fd_,
-                                                       kj::UnixEventPort::FdObserver::OBSERVE_READ);
+                                                      kj::UnixEventPort::FdObserver::OBSERVE_READ);
 }
 
 disconnect_watch::~disconnect_watch() {
@@ -29,7 +29,7 @@ kj::Promise<void> disconnect_watch::wait() {
   pollfd p{fd_, POLLRDHUP, 0};
   if (::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0)
     return kj::READY_NOW;
-  KJ_IF_MAYBE(o, observer_) {
+  KJ_IF_MAYBE (o, observer_) {
     return (*o)->whenBecomesReadable().then([this]() { return wait(); });
   }
   return kj::NEVER_DONE;

@@ -148,9 +148,7 @@ json details_of(const catalog_model& m) {
 generation_request parse_ollama_request(ollama_endpoint endpoint, const json& body,
                                         const model_catalog& models, uint64_t random_seed) {
   json_fields f(body);
-  auto name = f.string("model");
-  if (!name) throw bad_request("'model' is required", "model");
-  const auto& model = require_model(models, *name);
+  const auto& model = requested_model(body, models);
   generation_request out;
   out.spec.model = model.name;
   read_options(body, model, random_seed, out);

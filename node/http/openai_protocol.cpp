@@ -172,9 +172,7 @@ class openai_response final : public response_format {
 generation_request parse_openai_request(openai_endpoint endpoint, const json& body,
                                         const model_catalog& models, uint64_t random_seed) {
   json_fields f(body);
-  auto name = f.string("model");
-  if (!name) throw bad_request("'model' is required", "model");
-  const auto& model = require_model(models, *name);
+  const auto& model = requested_model(body, models);
   generation_request out;
   read_common(f, model, endpoint, random_seed, out);
   if (endpoint == openai_endpoint::completions) {
