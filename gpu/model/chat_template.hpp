@@ -28,14 +28,16 @@ struct chat_message {
 
 class chat_template_error : public std::runtime_error {
  public:
-  chat_template_error(const std::string& what, bool raised)
-      : std::runtime_error(what), raised_(raised) {}
-  bool raised() const { return raised_; }
-  // True when the template itself refused the conversation (raise_exception: "roles must
-  // alternate"): the client's fault. False for a broken template: the operator's.
+  enum class kind {
+    broken,    // the template does not parse or fails on its own: the operator's fault
+    refused,   // the template refused the conversation (raise_exception: "roles must alternate")
+    too_large  // rendering ran past a limit (output size, steps, memory): the conversation's size
+  };
+  chat_template_error(const std::string& what, kind k) : std::runtime_error(what), kind_(k) {}
+  kind why() const { return kind_; }
 
  private:
-  bool raised_;
+  kind kind_;
 };
 
 class chat_template {

@@ -82,11 +82,20 @@ std::string render_chat(const catalog_model& model, const std::vector<chat_messa
   try {
     return model.chat->render(messages, add_generation_prompt);
   } catch (const chat_template_error& e) {
-    if (e.raised())
+    if (e.why() == chat_template_error::kind::refused) {
       throw bad_request(
           "the chat template of model '" + model.name + "' refuses these messages: " + e.what(),
           "messages");
+    }
     http_error err;
+    if (e.why() == chat_template_error::kind::too_large) {
+      err.status = 413;
+      err.kind = "conversation_too_large";
+      err.param = "messages";
+      err.message = "the conversation is too large for the chat template of model '" + model.name +
+                    "': " + e.what();
+      throw err;
+    }
     err.status = 500;
     err.code = errc::internal;
     err.message = "the chat template of model '" + model.name + "' failed: " + e.what();

@@ -22,7 +22,21 @@ model_catalog catalog() {
   plain.name = "plain";
   plain.max_seq_len = 256;
   plain.chat_problem = "model 'plain' has no chat template";
-  return model_catalog({std::move(chat), std::move(plain)});
+  std::vector<catalog_model> models{std::move(chat), std::move(plain)};
+  // Templates that fail in each of the three ways a render can fail.
+  const std::pair<const char*, const char*> failing[] = {
+      {"strict",
+       "{% if messages|length is even %}{{ raise_exception('one message only') }}{% endif %}ok"},
+      {"broken", "{{ messages[0].content.nonsense() }}"},
+      {"expensive", "{% for i in range(messages|length * 100000000) %}x{% endfor %}"}};
+  for (const auto& [name, source] : failing) {
+    catalog_model m;
+    m.name = name;
+    m.max_seq_len = 256;
+    m.chat = std::make_shared<chat_template>(source, "<s>", "</s>", true);
+    models.push_back(std::move(m));
+  }
+  return model_catalog(std::move(models));
 }
 
 generation_request parse(openai_endpoint e, const std::string& body) {
@@ -80,6 +94,27 @@ TEST(OpenaiRequest, ChatRendersTheTemplate) {
   r = parse(openai_endpoint::chat,
             R"({"model":"chat","messages":[{"role":"user","content":"x"}]})");
   EXPECT_EQ(r.spec.max_tokens, 512);  // chat default: what the context leaves (cut to fit)
+}
+
+TEST(OpenaiRequest, TemplateFailuresAreTheClientsOrTheOperators) {
+  const auto body = [](const char* model) {
+    return std::string(R"({"model":")") + model +
+           R"(","messages":[{"role":"user","content":"a"},{"role":"user","content":"b"}]})";
+  };
+  auto e = error_of(openai_endpoint::chat, body("strict"));
+  EXPECT_EQ(e.status, 400);
+  EXPECT_EQ(e.param, "messages");
+  EXPECT_NE(e.message.find("refuses these messages: one message only"), std::string::npos)
+      << e.message;
+  e = error_of(openai_endpoint::chat, body("expensive"));
+  EXPECT_EQ(e.status, 413);
+  EXPECT_EQ(e.kind, "conversation_too_large");
+  EXPECT_NE(e.message.find("model 'expensive'"), std::string::npos) << e.message;
+  e = error_of(openai_endpoint::chat, body("broken"));
+  EXPECT_EQ(e.status, 500);
+  EXPECT_EQ(e.code, errc::internal);
+  EXPECT_NE(e.message.find("the chat template of model 'broken' failed"), std::string::npos)
+      << e.message;
 }
 
 TEST(OpenaiRequest, ErrorsNameTheField) {

@@ -1,10 +1,10 @@
 // What templates call by name: filters (`x | f`), tests (`x is t`), methods (`s.strip()`,
 // `d.items()`) and globals (`range`, `namespace`, `raise_exception`, `strftime_now`).
 // Implemented in filters.cpp, list_filters.cpp, is_tests.cpp, methods.cpp and globals.cpp;
-// each fails by throwing value_error.
+// each fails by throwing value_error, and charges the work it does to the evaluator: a step
+// per item, and per 16 bytes of text it reads or writes.
 #pragma once
 
-#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,7 +27,7 @@ value list_filter(evaluator& ev, const std::string& name, const value& operand, 
 bool test(evaluator& ev, const std::string& name, const value& operand, const call_args& args);
 // Applies test `name` (`x is name(args)`).
 
-value method(const value& receiver, const std::string& name);
+value method(evaluator& ev, const value& receiver, const std::string& name);
 // `receiver.name` for a string, list or dict method (a callable bound to the receiver), or
 // undefined.
 
@@ -35,26 +35,18 @@ value call_method(evaluator& ev, const value& receiver, const std::string& name,
 // Calls method `name` of a string, or of a dict or namespace (get, items, keys, values,
 // dictsort) directly.
 
-value attribute(const value& item, std::string_view path);
+value attribute(evaluator& ev, const value& item, std::string_view path);
 // `attribute="a.b.0"` of map, sort, sum...: keys of dicts and namespaces, indices of lists;
 // undefined where the path leads nowhere.
+
+const value* join_separator(const call_args& args);
+// The separator of the `join` filter (on a list or a string): the first argument,
+// `separator=` or `d=`; throws unless it is a string.
 
 void install_globals(scope& global);
 // true, false, none (and True, False, None), range, raise_exception, strftime_now.
 
 value namespace_function();
 // namespace(...): visible in every scope unless a scope sets its own `namespace`.
-
-std::string printable(evaluator& ev, const value& v);
-// display(v), bounded by the output limit.
-
-void stable_sort(evaluator& ev, std::vector<value>& items,
-                 const std::function<int(const value&, const value&)>& compare);
-// A merge sort (stable, as JavaScript's sort is) that stays within bounds whatever `compare`
-// answers, and counts its comparisons as steps.
-
-bool js_truthy(const value& v);
-// JavaScript's truthiness of the underlying value (every list and dict is true), which some
-// flags of the reference use.
 
 }  // namespace troupe::jinja::builtins

@@ -3,22 +3,12 @@
 #include <nlohmann/json.hpp>
 
 #include "gpu/text/jinja/builtins.hpp"
+#include "gpu/text/jinja/overloaded.hpp"
 #include "gpu/text/jinja/printing.hpp"
 #include "gpu/text/jinja/source.hpp"
 #include "gpu/text/jinja/unicode.hpp"
 
 namespace troupe::jinja {
-
-namespace {
-
-template <typename... Ts>
-struct overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <typename... Ts>
-overloaded(Ts...) -> overloaded<Ts...>;
-
-}  // namespace
 
 const value* scope::find(const std::string& name) const {
   for (const scope* s = this; s != nullptr; s = s->parent_.get()) {
@@ -34,15 +24,15 @@ const value* scope::find_own(const std::string& name) const {
 }
 
 evaluator::depth_guard::depth_guard(evaluator& e) : e_(e) {
-  if (++e_.depth_ > e_.limits_.max_depth) {
+  if (++e_.depth_ > e_.limits().max_depth) {
     --e_.depth_;
-    throw value_error("the template nests too deeply (max_depth " +
-                      std::to_string(e_.limits_.max_depth) + ")");
+    throw limit_error("the template nests too deeply (max_depth " +
+                      std::to_string(e_.limits().max_depth) + ")");
   }
 }
 
 evaluator::evaluator(std::string_view source, const render_limits& limits)
-    : source_(source), limits_(limits), namespace_builtin_(builtins::namespace_function()) {}
+    : source_(source), budget_(limits), namespace_builtin_(builtins::namespace_function()) {}
 
 evaluator::~evaluator() {
   for (const value& ns : namespaces_) ns.namespace_data().clear();
@@ -53,29 +43,26 @@ template_error evaluator::error_at(uint32_t offset, const std::string& message) 
   return template_error(message, loc.line, loc.column);
 }
 
-void evaluator::charge(size_t steps) {
-  steps_ += steps;
-  if (steps_ > limits_.max_steps) {
-    throw value_error("the template ran too long (more than " + std::to_string(limits_.max_steps) +
-                      " steps)");
-  }
-}
-
-void evaluator::check_size(size_t bytes) {
-  if (bytes > limits_.max_output_bytes) {
-    throw value_error("a string would exceed " + std::to_string(limits_.max_output_bytes) +
-                      " bytes");
-  }
-  charge(bytes / 16);
+void evaluator::fail_at(uint32_t offset, const value_error& e) const {
+  const location loc = locate(source_, offset);
+  if (dynamic_cast<const limit_error*>(&e)) throw template_limit(e.what(), loc.line, loc.column);
+  throw template_error(e.what(), loc.line, loc.column);
 }
 
 void evaluator::emit(std::string& out, std::string_view text) {
-  if (out.size() + text.size() > limits_.max_output_bytes) {
-    throw value_error("the output would exceed " + std::to_string(limits_.max_output_bytes) +
-                      " bytes");
-  }
-  charge(text.size() / 16);
+  const size_t max = limits().max_output_bytes;
+  if (text.size() > max - std::min(out.size(), max))
+    throw limit_error("the output would exceed " + std::to_string(max) + " bytes");
+  budget_.bytes(text.size());
   out.append(text);
+}
+
+void evaluator::print(std::string& out, const value& v) {
+  if (v.is_string()) {
+    emit(out, v.as_string());
+  } else if (!v.is_none() && !v.is_undefined()) {
+    emit(out, printable(v));
+  }
 }
 
 value evaluator::new_namespace(dict_data d) {
@@ -92,6 +79,7 @@ value evaluator::call(const value& callee, call_args& args, scope& call_site) {
 }
 
 std::string evaluator::render(const block& program, const nlohmann::ordered_json& context) {
+  const budget::activation charging(budget_);
   auto global = std::make_shared<scope>(nullptr);
   builtins::install_globals(*global);
   try {
@@ -105,7 +93,7 @@ std::string evaluator::render(const block& program, const nlohmann::ordered_json
       throw value_error("the context must be a JSON object");
     }
   } catch (const value_error& e) {
-    throw error_at(0, e.what());
+    fail_at(0, e);
   }
   std::string out;
   flow f = flow::normal;
@@ -140,12 +128,7 @@ evaluator::flow evaluator::exec(const stmt& st, scope& s, std::string& out) {
               return flow::normal;
             },
             [&](const output_stmt& o) {
-              const value v = eval(*o.value, s);
-              if (v.is_string()) {
-                emit(out, v.as_string());
-              } else if (!v.is_none() && !v.is_undefined()) {
-                emit(out, builtins::printable(*this, v));
-              }
+              print(out, eval(*o.value, s));
               return flow::normal;
             },
             [&](const if_stmt& i) {
@@ -169,8 +152,7 @@ evaluator::flow evaluator::exec(const stmt& st, scope& s, std::string& out) {
               std::string body;
               const flow fl = exec_block(f.body, s, body);
               if (fl != flow::normal) return fl;
-              const value v = apply_filter(f.filter, value::string(std::move(body)), s);
-              if (!v.is_none() && !v.is_undefined()) emit(out, builtins::printable(*this, v));
+              print(out, apply_filter(f.filter, value::string(std::move(body)), s));
               return flow::normal;
             },
             [](const break_stmt&) { return flow::break_loop; },
@@ -178,10 +160,19 @@ evaluator::flow evaluator::exec(const stmt& st, scope& s, std::string& out) {
         },
         st.node);
   } catch (const value_error& e) {
-    throw error_at(st.offset, e.what());
+    fail_at(st.offset, e);
   } catch (const raise_request& r) {
     const location loc = locate(source_, st.offset);
     throw template_raise(r.message, loc.line, loc.column);
+  }
+}
+
+void evaluator::check_unpack(const value& v, size_t names, bool loop) {
+  if (!v.is_list()) throw value_error("cannot unpack " + described(v));
+  const size_t items = v.as_list().items.size();
+  if (items != names) {
+    throw value_error(std::string("too ") + (names > items ? "few" : "many") + " items to unpack" +
+                      (loop ? "" : " in set"));
   }
 }
 
@@ -191,12 +182,8 @@ void evaluator::assign(const expr& target, const value& v, scope& s, bool loop) 
     return;
   }
   const auto& names = std::get<list_expr>(target.node).items;
-  if (!v.is_list()) throw value_error("cannot unpack " + described(v));
+  check_unpack(v, names.size(), loop);
   const auto& items = v.as_list().items;
-  if (items.size() != names.size()) {
-    throw value_error(std::string("too ") + (names.size() > items.size() ? "few" : "many") +
-                      " items to unpack" + (loop ? "" : " in set"));
-  }
   for (size_t i = 0; i < names.size(); ++i) {
     const auto* id = std::get_if<identifier_expr>(&names[i]->node);
     if (!id) throw value_error("can only unpack into names");
@@ -207,36 +194,45 @@ void evaluator::assign(const expr& target, const value& v, scope& s, bool loop) 
 evaluator::flow evaluator::exec_for(const for_stmt& f, scope& s, std::string& out) {
   auto loop_scope = std::make_shared<scope>(s.shared_from_this());
   const value iterable = eval(*f.iterable, *loop_scope);
-  std::vector<value> all;
+  // A list is iterated in place; a dict's keys and a string's characters are made once.
+  std::vector<value> made;
+  const std::vector<value>* all = &made;
   if (iterable.is_list()) {
-    all = iterable.as_list().items;
+    all = &iterable.as_list().items;
+    charge(all->size());
   } else if (iterable.is_dict()) {
-    for (const auto& [k, v] : iterable.as_dict().entries()) all.push_back(value::string(k));
+    charge(iterable.as_dict().size());
+    charge_bytes(iterable.as_dict().key_bytes());  // the keys are copied
+    made.reserve(iterable.as_dict().size());
+    for (const auto& [k, v] : iterable.as_dict().entries()) made.push_back(value::string(k));
   } else if (iterable.is_string()) {
-    for (auto cp : unicode::code_points(iterable.as_string()))
-      all.push_back(value::string(std::string(cp)));
+    const std::string& text = iterable.as_string();
+    const size_t n = iterable.string_info().measure(budget_).code_points;
+    charge(n);
+    made.reserve(n);
+    for (size_t i = 0; i < text.size();) {
+      const size_t len = unicode::decode(text, i).len;
+      made.push_back(value::string(text.substr(i, len)));
+      i += len;
+    }
   } else {
     throw value_error("cannot loop over " + described(iterable));
   }
-  charge(all.size());
+  // The reference checks every item's shape (and its `if`) before the first iteration.
   const auto* tuple = std::get_if<list_expr>(&f.target->node);
-  std::vector<value> items;
-  for (const value& item : all) {
-    if (tuple) {  // the reference checks every item's shape before the first iteration
-      if (!item.is_list()) throw value_error("cannot unpack " + described(item));
-      if (item.as_list().items.size() != tuple->items.size()) {
-        throw value_error(std::string("too ") +
-                          (tuple->items.size() > item.as_list().items.size() ? "few" : "many") +
-                          " items to unpack");
+  std::vector<value> kept;  // the items that pass `if`
+  if (tuple || f.condition) {
+    for (const value& item : *all) {
+      if (tuple) check_unpack(item, tuple->items.size(), true);
+      if (f.condition) {
+        auto item_scope = std::make_shared<scope>(loop_scope);
+        assign(*f.target, item, *item_scope, true);
+        if (truthy(eval(*f.condition, *item_scope))) kept.push_back(item);
       }
     }
-    if (f.condition) {
-      auto item_scope = std::make_shared<scope>(loop_scope);
-      assign(*f.target, item, *item_scope, true);
-      if (!truthy(eval(*f.condition, *item_scope))) continue;
-    }
-    items.push_back(item);
+    if (f.condition) all = &kept;
   }
+  const std::vector<value>& items = *all;
   const auto n = static_cast<int64_t>(items.size());
   bool ran = false;
   for (int64_t i = 0; i < n; ++i) {
@@ -356,12 +352,7 @@ void evaluator::exec_call_block(const call_stmt& c, scope& s, std::string& out) 
   const value fn = eval(*call.callee, s);
   auto call_scope = std::make_shared<scope>(s.shared_from_this());
   call_scope->set("caller", caller);
-  const value result = this->call(fn, args, *call_scope);
-  if (result.is_string()) {
-    emit(out, result.as_string());
-  } else if (!result.is_none() && !result.is_undefined()) {
-    emit(out, builtins::printable(*this, result));
-  }
+  print(out, this->call(fn, args, *call_scope));
 }
 
 }  // namespace troupe::jinja

@@ -2,9 +2,11 @@
 #include <cmath>
 #include <limits>
 #include <optional>
+#include <unordered_set>
 
 #include "gpu/text/jinja/builtins.hpp"
 #include "gpu/text/jinja/evaluator.hpp"
+#include "gpu/text/jinja/overloaded.hpp"
 #include "gpu/text/jinja/printing.hpp"
 #include "gpu/text/jinja/source.hpp"
 #include "gpu/text/jinja/unicode.hpp"
@@ -12,13 +14,6 @@
 namespace troupe::jinja {
 
 namespace {
-
-template <typename... Ts>
-struct overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <typename... Ts>
-overloaded(Ts...) -> overloaded<Ts...>;
 
 const char* op_name(binary_op op) {
   switch (op) {
@@ -148,8 +143,13 @@ std::optional<value> arithmetic(binary_op op, const value& l, const value& r) {
   }
 }
 
-bool is_numeric_like(const value& v) {
-  return v.is_number() || v.is(kind::boolean);
+// How many indices a slice picks, from `start` while before `stop` in the step's direction.
+size_t slice_count(int64_t start, int64_t stop, int64_t step) {
+  if (step == 0 || (step > 0 ? start >= stop : start <= stop)) return 0;
+  const uint64_t span =
+      step > 0 ? static_cast<uint64_t>(stop - start) : static_cast<uint64_t>(start - stop);
+  const uint64_t stride = step > 0 ? static_cast<uint64_t>(step) : 0 - static_cast<uint64_t>(step);
+  return static_cast<size_t>(span / stride + (span % stride != 0));
 }
 
 }  // namespace
@@ -160,7 +160,7 @@ value evaluator::eval(const expr& e, scope& s) {
     charge(1);
     return eval_node(e, s);
   } catch (const value_error& err) {
-    throw error_at(e.offset, err.what());
+    fail_at(e.offset, err);
   } catch (const raise_request& r) {
     const location loc = locate(source_, e.offset);
     throw template_raise(r.message, loc.line, loc.column);
@@ -194,6 +194,7 @@ value evaluator::eval_node(const expr& e, scope& s) {
               const value key = eval(*k, s);
               if (!key.is_string())
                 throw value_error(std::string("dict keys must be strings, not ") + type_name(key));
+              charge_bytes(key.as_string().size());
               out.set(key.as_string(), eval(*v, s));
             }
             return value::dict(std::move(out));
@@ -229,42 +230,49 @@ value evaluator::eval_node(const expr& e, scope& s) {
 
 value evaluator::eval_member(const member_expr& m, scope& s) {
   const value object = eval(*m.object, s);
-  value property;
-  if (m.computed) {
-    property = eval(*m.property, s);
-  } else if (const auto* id = std::get_if<identifier_expr>(&m.property->node)) {
-    property = value::string(id->name);
-  } else {
-    property = std::get<literal_expr>(m.property->node).v;
+  if (!m.computed) {
+    if (const auto* id = std::get_if<identifier_expr>(&m.property->node))
+      return member_named(object, id->name);
+  }
+  const value property =
+      m.computed ? eval(*m.property, s) : std::get<literal_expr>(m.property->node).v;
+  if (property.is_string()) {
+    charge_bytes(property.as_string().size());
+    return member_named(object, property.as_string());
   }
   if (object.is_dict() || object.is(kind::ns)) {
-    if (!property.is_string()) {
-      throw value_error(std::string("cannot look up ") + described(property) + " key in " +
-                        described(object));
-    }
-    if (const value* v = object.as_dict().find(property.as_string())) return *v;
-    return object.is_dict() ? builtins::method(object, property.as_string()) : value();
+    throw value_error(std::string("cannot look up ") + described(property) + " key in " +
+                      described(object));
   }
-  if (object.is_list() || object.is_string()) {
-    if (property.is(kind::integer)) {
-      int64_t i = property.as_int();
-      if (object.is_string()) {
-        auto c = unicode::utf16_at(object.as_string(), i);
-        return c ? value::string(std::move(*c)) : value();
-      }
-      const auto& items = object.as_list().items;
-      const auto n = static_cast<int64_t>(items.size());
-      if (i < 0) i += n;
-      return i >= 0 && i < n ? items[static_cast<size_t>(i)] : value();
-    }
-    if (property.is_string()) return builtins::method(object, property.as_string());
+  if (!property.is(kind::integer) || !(object.is_list() || object.is_string())) {
     throw value_error(std::string("cannot index ") + described(object) + " with " +
                       described(property));
   }
-  if (!property.is_string()) {
-    throw value_error(std::string("cannot index ") + described(object) + " with " +
-                      described(property));
+  int64_t i = property.as_int();
+  if (object.is_list()) {
+    const auto& items = object.as_list().items;
+    const auto n = static_cast<int64_t>(items.size());
+    if (i < 0) i += n;
+    return i >= 0 && i < n ? items[static_cast<size_t>(i)] : value();
   }
+  const std::string& text = object.as_string();
+  if (object.string_info().byte_indexed(budget_)) {
+    const auto n = static_cast<int64_t>(text.size());
+    if (i < 0) i += n;
+    return i >= 0 && i < n ? value::string(text.substr(static_cast<size_t>(i), 1)) : value();
+  }
+  charge_bytes(text.size());
+  auto c = unicode::utf16_at(text, i);
+  return c ? value::string(std::move(*c)) : value();
+}
+
+// `object.name`, `object['name']`: a key of a dict or namespace, a method, else undefined.
+value evaluator::member_named(const value& object, const std::string& name) {
+  if (object.is_dict() || object.is(kind::ns)) {
+    if (const value* v = object.as_dict().find(name)) return *v;
+    return object.is_dict() ? builtins::method(*this, object, name) : value();
+  }
+  if (object.is_list() || object.is_string()) return builtins::method(*this, object, name);
   return value();
 }
 
@@ -283,10 +291,9 @@ value evaluator::eval_slice(const slice_expr& m, scope& s) {
       throw value_error(std::string("slice indices must be integers, not ") + type_name(v));
     }
   }
-  std::vector<std::string_view> chars;
-  if (object.is_string()) chars = unicode::code_points(object.as_string());
   const auto len =
-      static_cast<int64_t>(object.is_string() ? chars.size() : object.as_list().items.size());
+      static_cast<int64_t>(object.is_string() ? object.string_info().measure(budget_).code_points
+                                              : object.as_list().items.size());
   const int64_t step = bounds[2].value_or(1);
   const int64_t direction = step > 0 ? 1 : (step < 0 ? -1 : 0);
   int64_t start = 0, stop = 0;
@@ -305,21 +312,66 @@ value evaluator::eval_slice(const slice_expr& m, scope& s) {
                       : (*bounds[1] < -1 ? std::max<int64_t>(len + *bounds[1], -1)
                                          : std::min(*bounds[1], len - 1));
   }
-  std::vector<size_t> picked;
-  for (int64_t i = start; direction * i < direction * stop;) {
-    picked.push_back(static_cast<size_t>(i));
-    if (__builtin_add_overflow(i, step, &i)) break;
+  const size_t count = slice_count(start, stop, step);
+  charge(count);
+  if (object.is_string()) return slice_string(object, start, step, count);
+  const auto& all = object.as_list().items;
+  std::vector<value> items;
+  items.reserve(count);
+  for (size_t k = 0, i = static_cast<size_t>(start); k < count; ++k) {
+    items.push_back(all[i]);
+    if (k + 1 < count) i += static_cast<size_t>(step);  // wraps as int64 would, never past
   }
-  charge(picked.size());
-  if (object.is_string()) {
-    std::string out;
-    for (size_t i : picked) out.append(chars[i]);
+  return value::list(std::move(items));
+}
+
+// The `count` characters of a string from `start` by `step` (within bounds), without walking it
+// when its characters are bytes, else in one pass.
+value evaluator::slice_string(const value& object, int64_t start, int64_t step, size_t count) {
+  const std::string& text = object.as_string();
+  std::string out;
+  if (count == 0) return value::string(std::move(out));
+  if (object.string_info().byte_indexed(budget_)) {
+    charge_bytes(count);
+    if (step == 1) return value::string(text.substr(static_cast<size_t>(start), count));
+    out.reserve(count);
+    for (size_t k = 0, i = static_cast<size_t>(start); k < count; ++k) {
+      out += text[i];
+      if (k + 1 < count) i += static_cast<size_t>(step);
+    }
     return value::string(std::move(out));
   }
-  std::vector<value> items;
-  items.reserve(picked.size());
-  for (size_t i : picked) items.push_back(object.as_list().items[i]);
-  return value::list(std::move(items));
+  charge_bytes(text.size());
+  // The characters picked, in the order of the text: from `first` on, every `stride`; for a
+  // negative step, written backwards afterwards (by their lengths: written one after another,
+  // invalid bytes could decode differently).
+  const int64_t last = start + static_cast<int64_t>(count - 1) * step;
+  const int64_t first = std::min(start, last);
+  const uint64_t stride = step > 0 ? static_cast<uint64_t>(step) : 0 - static_cast<uint64_t>(step);
+  std::vector<uint8_t> lengths;
+  if (step < 0) lengths.reserve(count);
+  size_t picked = 0;
+  int64_t index = 0;
+  for (size_t i = 0; i < text.size() && picked < count; ++index) {
+    const size_t len = unicode::decode(text, i).len;
+    if (index >= first && static_cast<uint64_t>(index - first) % stride == 0) {
+      out.append(text, i, len);
+      if (step < 0) lengths.push_back(static_cast<uint8_t>(len));
+      ++picked;
+    }
+    i += len;
+  }
+  if (step < 0) {
+    std::string backwards;
+    backwards.reserve(out.size());
+    size_t end = out.size();
+    for (auto it = lengths.rbegin(); it != lengths.rend(); ++it) {
+      backwards.append(out, end - *it, *it);
+      end -= *it;
+    }
+    out.swap(backwards);
+  }
+  return value::string(std::move(out));
 }
 
 value evaluator::eval_unary(const unary_expr& u, scope& s) {
@@ -341,8 +393,8 @@ value evaluator::eval_binary(const binary_expr& b, scope& s) {
   if (b.op == binary_op::or_) return truthy(left) ? left : eval(*b.right, s);
   const value right = eval(*b.right, s);
   const binary_op op = b.op;
-  if (op == binary_op::equal) return value::boolean(loose_equals(left, right));
-  if (op == binary_op::not_equal) return value::boolean(!loose_equals(left, right));
+  if (op == binary_op::equal) return value::boolean(loose_equals(left, right, budget_));
+  if (op == binary_op::not_equal) return value::boolean(!loose_equals(left, right, budget_));
   const bool membership = op == binary_op::in || op == binary_op::not_in;
   if (left.is_undefined() || right.is_undefined()) {
     if (right.is_undefined() && membership) return value::boolean(op == binary_op::not_in);
@@ -350,16 +402,27 @@ value evaluator::eval_binary(const binary_expr& b, scope& s) {
   }
   if (left.is_none() || right.is_none())
     throw value_error(std::string("cannot apply '") + op_name(op) + "' to none");
-  const size_t max = limits_.max_output_bytes;
-  const auto concat = [&] {
-    std::string out = js_string(left, max);
-    std::string more = js_string(right, max);
-    check_size(out.size() + more.size());
-    return value::string(out + more);
+  const auto concat = [&] {  // a string operand is not copied before the result is built
+    std::string made[2];
+    const std::string* text[2];
+    const value* operands[2] = {&left, &right};
+    for (int k = 0; k < 2; ++k) {
+      if (operands[k]->is_string()) {
+        text[k] = &operands[k]->as_string();
+      } else {
+        made[k] = js_string(*operands[k], budget_);
+        text[k] = &made[k];
+      }
+    }
+    std::string out;
+    check_size(text[0]->size() + text[1]->size());
+    out.reserve(text[0]->size() + text[1]->size());
+    append(out, *text[0]);
+    append(out, *text[1]);
+    return value::string(std::move(out));
   };
   if (op == binary_op::concat) return concat();
-  if (op == binary_op::power && is_numeric_like(left) && is_numeric_like(right))
-    return power(left, right);
+  if (op == binary_op::power && is_numeric(left) && is_numeric(right)) return power(left, right);
   if (left.is_number() && right.is_number()) {
     if (auto v = arithmetic(op, left, right)) return *v;
   } else if (left.is_list() && right.is_list()) {
@@ -375,7 +438,7 @@ value evaluator::eval_binary(const binary_expr& b, scope& s) {
     bool found = false;
     for (const value& item : right.as_list().items) {
       charge(1);
-      if (strict_equals(item, left)) {
+      if (strict_equals(item, left, budget_)) {
         found = true;
         break;
       }
@@ -386,9 +449,12 @@ value evaluator::eval_binary(const binary_expr& b, scope& s) {
   if (left.is_string() && right.is_string()) {
     const std::string& a = left.as_string();
     const std::string& c = right.as_string();
-    if (membership)
-      return value::boolean((c.find(a) != std::string::npos) == (op == binary_op::in));
-    const int cmp = unicode::compare_utf16(a, c);  // beyond the reference, as in Python
+    if (membership) {
+      charge_bytes(c.size());
+      const bool found = unicode::find(c, a) != std::string::npos;
+      return value::boolean(found == (op == binary_op::in));
+    }
+    const int cmp = compare_values(left, right, budget_);  // beyond the reference, as in Python
     switch (op) {
       case binary_op::less:
         return value::boolean(cmp < 0);
@@ -403,6 +469,7 @@ value evaluator::eval_binary(const binary_expr& b, scope& s) {
     }
   }
   if (left.is_string() && right.is_dict() && membership) {
+    charge_bytes(left.as_string().size());
     const bool has = right.as_dict().find(left.as_string()) != nullptr;
     return value::boolean(has == (op == binary_op::in));
   }
@@ -414,8 +481,9 @@ value evaluator::eval_binary(const binary_expr& b, scope& s) {
       total = std::numeric_limits<size_t>::max();
     check_size(total);
     std::string out;
+    out.reserve(total);
     if (!unit.empty())
-      for (int64_t i = 0; i < n; ++i) out += unit;
+      for (int64_t i = 0; i < n; ++i) append(out, unit);
     return value::string(std::move(out));
   }
   throw value_error(std::string("unknown operator '") + op_name(op) + "' between " +
@@ -435,8 +503,10 @@ call_args evaluator::eval_args(const std::vector<expr_ptr>& args, scope& s) {
       out.positional.push_back(eval(*a, s));
     }
   }
-  const auto add = [&out](const std::string& name, value v) {
-    if (out.keyword(name)) throw value_error("got multiple values for the argument '" + name + "'");
+  std::unordered_set<std::string> names;  // (keywords are few, but `**d` may add many)
+  const auto add = [&out, &names](const std::string& name, value v) {
+    if (!names.insert(name).second)
+      throw value_error("got multiple values for the argument '" + name + "'");
     out.keywords.emplace_back(name, std::move(v));
   };
   for (const auto& a : args) {
@@ -446,6 +516,7 @@ call_args evaluator::eval_args(const std::vector<expr_ptr>& args, scope& s) {
       const value v = eval(*sp->operand, s);
       if (!v.is_dict()) throw value_error(std::string("'**' needs a dict, not ") + described(v));
       charge(v.as_dict().size());
+      charge_bytes(v.as_dict().key_bytes());
       for (const auto& [k, item] : v.as_dict().entries()) add(k, item);
     }
   }

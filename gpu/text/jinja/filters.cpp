@@ -1,6 +1,7 @@
 // Filters: the dispatch by name, and the filters on strings, numbers, dicts and booleans (the
 // list filters are in list_filters.cpp). Where the reference implements a filter for a type,
 // this does what it does; the rest follows Python's Jinja2.
+#include <algorithm>
 #include <cmath>
 
 #include "gpu/text/jinja/builtins.hpp"
@@ -23,7 +24,6 @@ value integer_from_double(double d) {
 
 value tojson(evaluator& ev, const value& v, const call_args& args) {
   json_options o;
-  o.max_bytes = ev.limits().max_output_bytes;
   if (const value* indent = args.keyword("indent")) {
     if (!indent->is(kind::integer) && !indent->is_none())
       throw value_error("tojson: indent must be an integer");
@@ -44,9 +44,7 @@ value tojson(evaluator& ev, const value& v, const call_args& args) {
     if (!pair[0].is_string() || !pair[1].is_string()) throw bad();
     o.separators.emplace(pair[0].as_string(), pair[1].as_string());
   }
-  std::string out = to_json(v, o);
-  ev.check_size(out.size());
-  return value::string(std::move(out));
+  return value::string(to_json(v, o, ev.costs()));
 }
 
 value default_filter(const value& v, const call_args& args) {
@@ -68,55 +66,72 @@ value indent(evaluator& ev, const std::string& s, const call_args& args) {
   const value* blank_v = args.arg(2, "blank");
   const bool first = first_v && js_truthy(*first_v);
   const bool blank = blank_v && js_truthy(*blank_v);
-  ev.check_size(static_cast<size_t>(std::min<int64_t>(width, INT32_MAX)));
-  const std::string pad(static_cast<size_t>(width), ' ');
   std::string out;
   size_t start = 0;
   for (size_t line = 0;; ++line) {
     const size_t nl = s.find('\n', start);
     const std::string_view text =
         std::string_view(s).substr(start, nl == std::string::npos ? std::string::npos : nl - start);
-    if (line > 0) out += '\n';
-    if (!((!first && line == 0) || (!blank && text.empty()))) out += pad;
-    out += text;
-    ev.check_size(out.size());
+    if (line > 0) ev.append(out, "\n");
+    if (!((!first && line == 0) || (!blank && text.empty())))
+      ev.costs().append(out, static_cast<uint64_t>(width), ' ');
+    ev.append(out, text);
     if (nl == std::string::npos) break;
     start = nl + 1;
   }
   return value::string(std::move(out));
 }
 
-value center(evaluator& ev, const std::string& s, const call_args& args) {
+value center(evaluator& ev, const value& self, const call_args& args) {
   const value* w = args.arg(0, "width");
   if (w && !w->is(kind::integer)) throw value_error("center: width must be an integer");
   const int64_t width = w ? w->as_int() : 80;
-  const auto len = static_cast<int64_t>(unicode::code_points(s).size());
-  if (width <= len) return value::string(s);
-  ev.check_size(static_cast<size_t>(std::min<int64_t>(width, INT32_MAX)));
-  const int64_t margin = width - len;
-  const int64_t left = margin / 2 + (margin & width & 1);  // as Python's str.center
-  return value::string(std::string(static_cast<size_t>(left), ' ') + s +
-                       std::string(static_cast<size_t>(margin - left), ' '));
+  const auto len = static_cast<int64_t>(self.string_info().measure(ev.costs()).code_points);
+  if (width <= len) return self;
+  const auto margin = static_cast<uint64_t>(width - len);
+  const uint64_t left = margin / 2 + (margin & static_cast<uint64_t>(width) & 1);  // as Python
+  std::string out;
+  ev.costs().append(out, left, ' ');
+  ev.append(out, self.as_string());
+  ev.costs().append(out, margin - left, ' ');
+  return value::string(std::move(out));
+}
+
+// A code point's bytes as one number (invalid bytes stay distinct, as their views are).
+uint64_t code_point_key(std::string_view c) {
+  uint64_t key = c.size();
+  for (char b : c) key = key << 8 | static_cast<unsigned char>(b);
+  return key;
 }
 
 std::string strip_chars(const std::string& s, const std::string& chars) {
-  const auto set = unicode::code_points(chars);
-  const auto cps = unicode::code_points(s);
-  const auto in_set = [&](std::string_view c) {
-    for (auto x : set)
-      if (x == c) return true;
-    return false;
-  };
-  size_t b = 0, e = cps.size();
-  while (b < e && in_set(cps[b])) ++b;
-  while (e > b && in_set(cps[e - 1])) --e;
-  std::string out;
-  for (size_t i = b; i < e; ++i) out.append(cps[i]);
-  return out;
+  std::vector<uint64_t> set;
+  for (size_t i = 0; i < chars.size();) {
+    const size_t len = unicode::decode(chars, i).len;
+    set.push_back(code_point_key(std::string_view(chars).substr(i, len)));
+    i += len;
+  }
+  std::sort(set.begin(), set.end());
+  size_t b = s.size(), e = 0;  // the bytes kept: from the first code point not in the set
+  for (size_t i = 0; i < s.size();) {
+    const size_t len = unicode::decode(s, i).len;
+    if (!std::binary_search(set.begin(), set.end(),
+                            code_point_key(std::string_view(s).substr(i, len)))) {
+      b = std::min(b, i);
+      e = i + len;
+    }
+    i += len;
+  }
+  return b < e ? s.substr(b, e - b) : std::string();
 }
 
-std::string escape_html(const std::string& s) {
+std::string escape_html(evaluator& ev, const std::string& s) {
+  size_t size = 0;
+  for (char c : s) size += c == '&' || c == '"' || c == '\'' ? 5 : (c == '<' || c == '>' ? 4 : 1);
+  ev.check_size(size);
+  ev.charge_bytes(size);
   std::string out;
+  out.reserve(size);
   for (char c : s) {
     switch (c) {
       case '&':
@@ -164,10 +179,7 @@ size_t word_count(const std::string& s) {
   bool in_word = false;
   for (size_t i = 0; i < s.size();) {
     const unicode::decoded d = unicode::decode(s, i);
-    const bool word = d.cp >= 0x80
-                          ? !unicode::is_space(d.cp)
-                          : ((d.cp >= '0' && d.cp <= '9') || (d.cp >= 'a' && d.cp <= 'z') ||
-                             (d.cp >= 'A' && d.cp <= 'Z') || d.cp == '_');
+    const bool word = d.cp >= 0x80 ? !unicode::is_space(d.cp) : unicode::is_word(d.cp);
     if (word && !in_word) ++n;
     in_word = word;
     i += d.len;
@@ -175,36 +187,53 @@ size_t word_count(const std::string& s) {
   return n;
 }
 
-value string_filter(evaluator& ev, const std::string& name, const std::string& s, const value& self,
-                    call_args& args, bool called, bool& found) {
+// Array.from(s).reverse().join(''): each code point's bytes at the mirrored place.
+std::string reversed(const std::string& s) {
+  std::string out(s.size(), '\0');
+  for (size_t i = 0; i < s.size();) {
+    const size_t len = unicode::decode(s, i).len;
+    s.copy(out.data() + (s.size() - i - len), len, i);
+    i += len;
+  }
+  return out;
+}
+
+value string_filter(evaluator& ev, const std::string& name, const value& self, call_args& args,
+                    bool called, bool& found) {
   found = true;
-  if (name == "upper") return value::string(unicode::to_upper(s));
-  if (name == "lower") return value::string(unicode::to_lower(s));
-  if (name == "title" || name == "capitalize") return call_method(ev, self, name, args);
+  const std::string& s = self.as_string();
+  if (name == "first")
+    return s.empty() ? value() : value::string(s.substr(0, unicode::decode(s, 0).len));
+  if (name == "last")
+    return s.empty() ? value() : value::string(std::string(unicode::last_code_point(s)));
+  if (name == "upper" || name == "lower" || name == "title" || name == "capitalize")
+    return call_method(ev, self, name, args);
+  if (name == "replace") {
+    if (args.positional.size() < 2 && !called) throw value_error("replace needs two arguments");
+    return call_method(ev, self, "replace", args);
+  }
+  if (name == "join" && !called) return self;
+  if (name == "center") return center(ev, self, args);
+  ev.charge_bytes(s.size());  // what follows reads all of `s`
   if (name == "trim") {
     const value* chars = args.arg(0, "chars");
-    if (chars && chars->is_string()) return value::string(strip_chars(s, chars->as_string()));
+    if (chars && chars->is_string()) {
+      ev.charge_bytes(chars->as_string().size());
+      return value::string(strip_chars(s, chars->as_string()));
+    }
     return value::string(std::string(unicode::trim(s)));
   }
   if (name == "indent") return indent(ev, s, args);
   if (name == "join") {
-    if (!called) return self;
-    const value* sep = args.arg(0, "separator");
-    if (!sep) sep = args.arg(0, "d");
-    if (sep && !sep->is_string()) throw value_error("join: the separator must be a string");
+    const value* sep = join_separator(args);
     std::string out;
-    bool first = true;
-    for (auto cp : unicode::code_points(s)) {
-      if (!first && sep) out += sep->as_string();
-      first = false;
-      out.append(cp);
-      ev.check_size(out.size());
+    for (size_t i = 0; i < s.size();) {
+      const size_t len = unicode::decode(s, i).len;
+      if (i > 0 && sep) ev.append(out, sep->as_string());
+      ev.append(out, std::string_view(s).substr(i, len));
+      i += len;
     }
     return value::string(std::move(out));
-  }
-  if (name == "replace") {
-    if (args.positional.size() < 2 && !called) throw value_error("replace needs two arguments");
-    return call_method(ev, self, "replace", args);
   }
   if (name == "int" || name == "float") {
     const auto parsed = name == "int" ? js::parse_int(s) : js::parse_float(s);
@@ -216,23 +245,18 @@ value string_filter(evaluator& ev, const std::string& name, const std::string& s
     return name == "int" ? integer_from_double(*parsed) : value::floating(*parsed);
   }
   if (name == "list") {
+    const size_t n = self.string_info().measure(ev.costs()).code_points;
+    ev.charge(n);
     std::vector<value> chars;
-    for (auto cp : unicode::code_points(s)) chars.push_back(value::string(std::string(cp)));
-    ev.charge(chars.size());
+    chars.reserve(n);
+    for (size_t i = 0; i < s.size();) {
+      const size_t len = unicode::decode(s, i).len;
+      chars.push_back(value::string(s.substr(i, len)));
+      i += len;
+    }
     return value::list(std::move(chars));
   }
-  if (name == "first" || name == "last") {
-    const auto cps = unicode::code_points(s);
-    if (cps.empty()) return value();
-    return value::string(std::string(name == "first" ? cps.front() : cps.back()));
-  }
-  if (name == "reverse") {
-    const auto cps = unicode::code_points(s);
-    std::string out;
-    for (auto it = cps.rbegin(); it != cps.rend(); ++it) out.append(*it);
-    return value::string(std::move(out));
-  }
-  if (name == "center") return center(ev, s, args);
+  if (name == "reverse") return value::string(reversed(s));
   if (name == "wordcount") return value::integer(static_cast<int64_t>(word_count(s)));
   found = false;
   return value();
@@ -240,9 +264,11 @@ value string_filter(evaluator& ev, const std::string& name, const std::string& s
 
 }  // namespace
 
-bool js_truthy(const value& v) {
-  if (v.is_list() || v.is_dict()) return true;
-  return truthy(v);
+const value* join_separator(const call_args& args) {
+  const value* sep = args.arg(0, "separator");  // the reference's name
+  if (!sep) sep = args.keyword("d");            // Python's
+  if (sep && !sep->is_string()) throw value_error("join: the separator must be a string");
+  return sep;
 }
 
 value filter(evaluator& ev, const std::string& name, const value& v, call_args& args, bool called) {
@@ -252,7 +278,7 @@ value filter(evaluator& ev, const std::string& name, const value& v, call_args& 
   if (name == "default" || name == "d") return default_filter(v, args);
   if (name == "length" || name == "count") {
     if (v.is_list()) return value::integer(static_cast<int64_t>(v.as_list().items.size()));
-    if (v.is_string()) return method(v, "length");
+    if (v.is_string()) return method(ev, v, "length");
     if (v.is_dict()) return value::integer(static_cast<int64_t>(v.as_dict().size()));
     if (v.is_undefined()) return value::integer(0);
     unsupported(name, v);
@@ -262,17 +288,15 @@ value filter(evaluator& ev, const std::string& name, const value& v, call_args& 
     if (v.is_undefined()) return value::string("");
     if (v.is_none()) return value::string("None");
     if (v.is(kind::callable)) unsupported(name, v);
-    return value::string(printable(ev, v));
+    return value::string(ev.printable(v));
   }
-  if (name == "e" || name == "escape") {
-    std::string out = escape_html(v.is_string() ? v.as_string() : printable(ev, v));
-    ev.check_size(out.size());
-    return value::string(std::move(out));
-  }
+  if (name == "e" || name == "escape")
+    return value::string(escape_html(ev, v.is_string() ? v.as_string() : ev.printable(v)));
   if (name == "attr") {
     const value* key = args.arg(0, "name");
     if (!key || !key->is_string()) throw value_error("attr needs a name");
     if (v.is_dict() || v.is(kind::ns)) {
+      ev.charge_bytes(key->as_string().size());
       const value* found = v.as_dict().find(key->as_string());
       return found ? *found : value();
     }
@@ -285,7 +309,7 @@ value filter(evaluator& ev, const std::string& name, const value& v, call_args& 
     if (found) return out;
   } else if (v.is_string()) {
     bool found = false;
-    value out = string_filter(ev, name, v.as_string(), v, args, called, found);
+    value out = string_filter(ev, name, v, args, called, found);
     if (found) return out;
   } else if (v.is_number() || v.is(kind::boolean)) {
     const bool b = v.is(kind::boolean);

@@ -178,6 +178,45 @@ TEST(jinja_globals, range_namespace_strftime) {
   });
 }
 
+TEST(jinja_globals, range_is_computed_in_integers) {
+  expect_renders({
+      {"{{ range(10, 0, -3) }} {{ range(0, 10, -1) }} {{ range(0, 2.5) }} {{ range(0.5, 3) }} "
+       "{{ range(3, 0, -0.5) | length }}",
+       "[10, 7, 4, 1] [] [0, 1, 2] [0.5, 1.5, 2.5] 6"},
+      {"{{ range(0, 10, 4) }} {{ range(-3) }} {{ range(2, -2, -1) }}",
+       "[0, 4, 8] [] [2, 1, 0, -1]"},
+  });
+  // At the ends of int64 (where JavaScript's doubles would lose the last digits): exact, and
+  // without overflow.
+  const std::string max = "9223372036854775807", min = "(-9223372036854775807 - 1)";
+  EXPECT_EQ(render("{% set r = range(" + max + ", 9223372036854770000, -1) %}{{ r | length }} " +
+                   "{{ r[0] == " + max + " }} {{ r[-1] == 9223372036854770001 }}"),
+            "5807 true true");
+  EXPECT_EQ(render("{{ range(0, 10, " + max + ") }} {{ range(" + min + ", " + max + ", " + max +
+                   ") | length }} {{ range(" + max + ", " + min + ", " + min + ") | length }}"),
+            "[0] 3 2");
+  EXPECT_EQ(render("{{ range(" + max + " - 2, " + max + ") | length }}"), "2");
+  EXPECT_THROW(render("{{ range(" + max + ") | length }}"), template_limit);
+}
+
+TEST(jinja_filters, consistent_arguments) {
+  expect_renders({
+      // The reference's join takes `separator=` (Python's `d=` is accepted too), on lists and
+      // strings alike; unique is a JavaScript Set (NaN is NaN, 1 is 1.0, -0.0 is 0).
+      {"{{ 'abc' | join(separator='-') }} {{ ['a', 'b'] | join(separator='-') }}", "a-b-c a-b"},
+      {"{{ [0/0, 0/0, 1, 1.0, -0.0, 0] | unique | length }}", "3"},
+  });
+  EXPECT_EQ(render("{{ 'abc' | join(d='-') }} {{ ['a', 'b'] | join(d='-') }}"), "a-b-c a-b");
+  // Widths beyond the output limit fail when they would be used, never silently capped.
+  EXPECT_EQ(render("{{ 'a' | indent(1000000000000) }} {{ 'ab' | center(1) }}"), "a ab");
+  EXPECT_THROW(render("{{ 'a\nb' | indent(1000000000000) }}"), template_limit);
+  EXPECT_THROW(render("{{ 'a' | center(1000000000000) }}"), template_limit);
+  EXPECT_EQ(render("{{ 1 | tojson(indent=100000000) }} {{ [] | tojson(indent=100000000) }}"),
+            "1 []");
+  EXPECT_THROW(render("{{ [1] | tojson(indent=100000000) }}"), template_limit);
+  EXPECT_EQ(render("{{ [1, [2]] | tojson(indent=3) }}"), "[\n   1,\n   [\n      2\n   ]\n]");
+}
+
 TEST(jinja_filters, beyond_the_reference) {
   // Where @huggingface/jinja fails, this renderer does what Python's Jinja2 does.
   expect_renders(

@@ -14,15 +14,9 @@ const value& argument(const call_args& args, const std::string& test) {
 }
 
 // lt, le, gt, ge (beyond the reference): numbers, or strings by code units.
-int order(const value& a, const value& b, const std::string& test) {
-  const auto numeric = [](const value& v) { return v.is_number() || v.is(kind::boolean); };
-  if (numeric(a) && numeric(b)) {
-    if (a.is(kind::integer) && b.is(kind::integer))
-      return a.as_int() < b.as_int() ? -1 : (a.as_int() > b.as_int() ? 1 : 0);
-    const double x = a.as_number(), y = b.as_number();
-    return x < y ? -1 : (x > y ? 1 : 0);
-  }
-  if (a.is_string() && b.is_string()) return unicode::compare_utf16(a.as_string(), b.as_string());
+int order(evaluator& ev, const value& a, const value& b, const std::string& test) {
+  if ((is_numeric(a) && is_numeric(b)) || (a.is_string() && b.is_string()))
+    return compare_values(a, b, ev.costs());
   throw value_error("the test '" + test + "' cannot compare " + type_name(a) + " with " +
                     type_name(b));
 }
@@ -45,28 +39,32 @@ bool test(evaluator& ev, const std::string& name, const value& v, const call_arg
   if (name == "mapping") return v.is_dict();
   if (name == "iterable") return (v.is_list() && !v.is_tuple()) || v.is_string();
   if (name == "sequence") return v.is_list() || v.is_dict() || v.is_string();
-  if (name == "lower") return v.is_string() && v.as_string() == unicode::to_lower(v.as_string());
-  if (name == "upper") return v.is_string() && v.as_string() == unicode::to_upper(v.as_string());
+  if (name == "lower" || name == "upper") {
+    if (!v.is_string()) return false;
+    const std::string& s = v.as_string();
+    ev.charge_bytes(2 * s.size());
+    return s == (name == "lower" ? unicode::to_lower(s) : unicode::to_upper(s));
+  }
   if (name == "odd" || name == "even") {
     if (!v.is(kind::integer)) throw value_error("the test '" + name + "' needs an integer");
     return (v.as_int() % 2 != 0) == (name == "odd");
   }
   if (name == "eq" || name == "equalto" || name == "==")
-    return strict_equals(v, argument(args, name));
+    return strict_equals(v, argument(args, name), ev.costs());
   // Python's, beyond the reference.
   if (name == "float") return v.is(kind::floating);
-  if (name == "ne" || name == "!=") return !strict_equals(v, argument(args, name));
+  if (name == "ne" || name == "!=") return !strict_equals(v, argument(args, name), ev.costs());
   if (name == "sameas") {
     const value& other = argument(args, name);
     if (v.identity() || other.identity()) return v.identity() == other.identity();
-    return strict_equals(v, other);
+    return strict_equals(v, other, ev.costs());
   }
   if (name == "lt" || name == "lessthan" || name == "<")
-    return order(v, argument(args, name), name) < 0;
-  if (name == "le" || name == "<=") return order(v, argument(args, name), name) <= 0;
+    return order(ev, v, argument(args, name), name) < 0;
+  if (name == "le" || name == "<=") return order(ev, v, argument(args, name), name) <= 0;
   if (name == "gt" || name == "greaterthan" || name == ">")
-    return order(v, argument(args, name), name) > 0;
-  if (name == "ge" || name == ">=") return order(v, argument(args, name), name) >= 0;
+    return order(ev, v, argument(args, name), name) > 0;
+  if (name == "ge" || name == ">=") return order(ev, v, argument(args, name), name) >= 0;
   if (name == "divisibleby") {
     const value& n = argument(args, name);
     if (!v.is_number() || !n.is_number()) throw value_error("divisibleby needs numbers");
@@ -83,14 +81,18 @@ bool test(evaluator& ev, const std::string& name, const value& v, const call_arg
     if (container.is_list()) {
       for (const value& item : container.as_list().items) {
         ev.charge(1);
-        if (strict_equals(item, v)) return true;
+        if (strict_equals(item, v, ev.costs())) return true;
       }
       return false;
     }
-    if (container.is_string() && v.is_string())
-      return container.as_string().find(v.as_string()) != std::string::npos;
-    if ((container.is_dict() || container.is(kind::ns)) && v.is_string())
+    if (container.is_string() && v.is_string()) {
+      ev.charge_bytes(container.as_string().size());
+      return unicode::find(container.as_string(), v.as_string()) != std::string::npos;
+    }
+    if ((container.is_dict() || container.is(kind::ns)) && v.is_string()) {
+      ev.charge_bytes(v.as_string().size());
       return container.as_dict().find(v.as_string()) != nullptr;
+    }
     throw value_error(std::string("the test 'in' cannot look in ") + described(container));
   }
   if (name == "escaped") return false;

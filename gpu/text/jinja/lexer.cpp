@@ -104,7 +104,7 @@ bool is_digit(char c) {
 }
 
 bool is_word(char c) {
-  return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+  return unicode::is_word(static_cast<unsigned char>(c));
 }
 
 int hex_digit(char c) {

@@ -50,8 +50,10 @@ struct token {
 };
 
 struct syntax_error : std::runtime_error {
-  syntax_error(const std::string& message, uint32_t at) : std::runtime_error(message), offset(at) {}
+  syntax_error(const std::string& message, uint32_t at, bool too_deep = false)
+      : std::runtime_error(message), offset(at), limit(too_deep) {}
   uint32_t offset;  // in the source as written
+  bool limit;       // the template nests too deeply (a template_limit)
 };
 
 std::vector<token> tokenize(const preprocessed& source);

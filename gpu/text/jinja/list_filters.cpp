@@ -4,7 +4,6 @@
 #include <unordered_set>
 
 #include "gpu/text/jinja/builtins.hpp"
-#include "gpu/text/jinja/js_number.hpp"
 #include "gpu/text/jinja/printing.hpp"
 
 namespace troupe::jinja::builtins {
@@ -16,24 +15,6 @@ const value* flag(const call_args& args, size_t i, const char* name) {
   if (v && !v->is(kind::boolean))
     throw value_error(std::string("the argument '") + name + "' must be a boolean");
   return v;
-}
-
-// A key equal for two values exactly when they are the same for a JavaScript Set.
-std::string set_key(const value& v) {
-  switch (v.type()) {
-    case kind::undefined:
-    case kind::none:  // the reference's none holds undefined
-      return "u";
-    case kind::boolean:
-      return v.as_bool() ? "b1" : "b0";
-    case kind::integer:
-    case kind::floating:
-      return "n" + js::number_to_string(v.as_number());
-    case kind::string:
-      return "s" + v.as_string();
-    default:
-      return "p" + std::to_string(reinterpret_cast<uintptr_t>(v.identity()));
-  }
 }
 
 value sort(evaluator& ev, const list_data& l, const call_args& args) {
@@ -48,28 +29,40 @@ value sort(evaluator& ev, const list_data& l, const call_args& args) {
   if (attr && attr->is_string()) path = attr->as_string();
   if (attr && attr->is(kind::integer)) path = std::to_string(attr->as_int());
   const bool by_attribute = attr && !attr->is_none();
-  std::vector<value> items = l.items;
-  stable_sort(ev, items, [&](const value& a, const value& b) {
-    const int r = by_attribute
-                      ? compare_values(attribute(a, path), attribute(b, path), case_sensitive)
-                      : compare_values(a, b, case_sensitive);
+  // Each item's key is computed once: (key, item) pairs are sorted by key.
+  ev.charge(l.items.size());
+  std::vector<std::pair<value, value>> keyed;
+  keyed.reserve(l.items.size());
+  for (const value& item : l.items) {
+    const value key = by_attribute ? attribute(ev, item, path) : item;
+    keyed.emplace_back(sort_key(key, case_sensitive, ev.costs()), item);
+  }
+  stable_sort(keyed, ev.costs(), [&](const auto& a, const auto& b) {
+    const int r = compare_values(a.first, b.first, ev.costs());
     return descending ? -r : r;
   });
+  std::vector<value> items;
+  items.reserve(keyed.size());
+  for (auto& [key, item] : keyed) items.push_back(std::move(item));
   return value::list(std::move(items));
 }
 
 value join(evaluator& ev, const list_data& l, const call_args& args) {
-  const value* sep = args.arg(0, "separator");
-  if (!sep) sep = args.keyword("d");
-  if (sep && !sep->is_string()) throw value_error("join: the separator must be a string");
+  const value* sep = join_separator(args);
   const value* attr = args.keyword("attribute");
   std::string out;
   for (size_t i = 0; i < l.items.size(); ++i) {
-    if (i > 0 && sep) out += sep->as_string();
+    ev.charge(1);
+    if (i > 0 && sep) ev.append(out, sep->as_string());
     const value item =
-        attr && attr->is_string() ? attribute(l.items[i], attr->as_string()) : l.items[i];
-    out += join_item(item, ev.limits().max_output_bytes);
-    ev.check_size(out.size());
+        attr && attr->is_string() ? attribute(ev, l.items[i], attr->as_string()) : l.items[i];
+    if (item.is_string()) {
+      ev.append(out, item.as_string());
+    } else {
+      const std::string text = join_item(item, ev.costs());
+      ev.check_size(out.size() + text.size());
+      out += text;
+    }
   }
   return value::string(std::move(out));
 }
@@ -90,8 +83,10 @@ value select_attr(evaluator& ev, const list_data& l, const call_args& args, bool
   call_args test_args;
   for (size_t i = 2; i < args.positional.size(); ++i)
     test_args.positional.push_back(args.positional[i]);
+  ev.charge(l.items.size());
   std::vector<value> out;
   for (const value& item : l.items) {
+    ev.charge_bytes(attr.size());
     const value* a = item.as_dict().find(attr);
     bool result = false;  // a missing attribute passes no test, as in the reference
     if (a) result = test_name ? test(ev, test_name->as_string(), *a, test_args) : truthy(*a);
@@ -107,6 +102,7 @@ value select(evaluator& ev, const list_data& l, const call_args& args, bool keep
   const value* name = args.positional.empty() ? nullptr : &args.positional[0];
   if (name && !name->is_string())
     throw value_error("select/reject: the test name must be a string");
+  ev.charge(l.items.size());
   std::vector<value> out;
   for (const value& item : l.items) {
     const bool result = name ? test(ev, name->as_string(), item, test_args) : truthy(item);
@@ -116,6 +112,7 @@ value select(evaluator& ev, const list_data& l, const call_args& args, bool keep
 }
 
 value map(evaluator& ev, const list_data& l, call_args& args) {
+  ev.charge(l.items.size());
   std::vector<value> out;
   out.reserve(l.items.size());
   if (const value* attr = args.keyword("attribute")) {
@@ -123,7 +120,7 @@ value map(evaluator& ev, const list_data& l, call_args& args) {
     if (!all_containers(l)) throw value_error("map: the items must be dicts");
     const value* fallback = args.keyword("default");
     for (const value& item : l.items) {
-      value v = attribute(item, attr->as_string());
+      value v = attribute(ev, item, attr->as_string());
       if (v.is_undefined() && fallback) v = *fallback;
       out.push_back(std::move(v));
     }
@@ -148,7 +145,7 @@ value sum(evaluator& ev, const list_data& l, const call_args& args) {
   value total = start ? *start : value::integer(0);
   for (const value& raw : l.items) {
     ev.charge(1);
-    const value item = attr && attr->is_string() ? attribute(raw, attr->as_string()) : raw;
+    const value item = attr && attr->is_string() ? attribute(ev, raw, attr->as_string()) : raw;
     if (!total.is_number() || !item.is_number())
       throw value_error(std::string("sum: cannot add ") + described(item));
     if (total.is(kind::integer) && item.is(kind::integer)) {
@@ -163,21 +160,24 @@ value sum(evaluator& ev, const list_data& l, const call_args& args) {
   return total;
 }
 
-value extreme(const list_data& l, const call_args& args, bool want_max) {
+value extreme(evaluator& ev, const list_data& l, const call_args& args, bool want_max) {
   const value* cs = flag(args, 0, "case_sensitive");
   const value* attr = args.arg(1, "attribute");
   const bool case_sensitive = cs && cs->as_bool();
+  ev.charge(l.items.size());
   const auto key = [&](const value& v) {
-    return attr && attr->is_string() ? attribute(v, attr->as_string()) : v;
+    return sort_key(attr && attr->is_string() ? attribute(ev, v, attr->as_string()) : v,
+                    case_sensitive, ev.costs());
   };
   const value* best = nullptr;
+  value best_key;
   for (const value& item : l.items) {
-    if (!best) {
+    value k = key(item);
+    if (!best || (want_max ? compare_values(k, best_key, ev.costs()) > 0
+                           : compare_values(k, best_key, ev.costs()) < 0)) {
       best = &item;
-      continue;
+      best_key = std::move(k);
     }
-    const int r = compare_values(key(item), key(*best), case_sensitive);
-    if (want_max ? r > 0 : r < 0) best = &item;
   }
   return best ? *best : value();
 }
@@ -188,6 +188,7 @@ value batch(evaluator& ev, const list_data& l, const call_args& args) {
     throw value_error("batch needs a positive count");
   const value* fill = args.arg(1, "fill_with");
   const auto size = static_cast<size_t>(std::min<int64_t>(n->as_int(), 1 << 30));
+  ev.charge(l.items.size());
   std::vector<value> out, current;
   for (const value& item : l.items) {
     current.push_back(item);
@@ -203,52 +204,48 @@ value batch(evaluator& ev, const list_data& l, const call_args& args) {
   return value::list(std::move(out));
 }
 
-}  // namespace
+// The hash and equality of a JavaScript Set, for `unique`.
+struct set_hash {
+  budget* cost;
+  size_t operator()(const value* v) const { return same_value_zero_hash(*v, *cost); }
+};
+struct set_equal {
+  budget* cost;
+  bool operator()(const value* a, const value* b) const { return same_value_zero(*a, *b, *cost); }
+};
 
-void stable_sort(evaluator& ev, std::vector<value>& items,
-                 const std::function<int(const value&, const value&)>& compare) {
-  std::vector<value> buffer(items.size());
-  // Bottom-up merge sort: each pass merges runs of `width` into `buffer`, then swaps.
-  for (size_t width = 1; width < items.size(); width *= 2) {
-    for (size_t lo = 0; lo < items.size(); lo += 2 * width) {
-      const size_t mid = std::min(lo + width, items.size());
-      const size_t hi = std::min(lo + 2 * width, items.size());
-      size_t i = lo, j = mid, k = lo;
-      while (i < mid && j < hi) {
-        ev.charge(1);
-        buffer[k++] = compare(items[j], items[i]) < 0 ? items[j++] : items[i++];
-      }
-      while (i < mid) buffer[k++] = items[i++];
-      while (j < hi) buffer[k++] = items[j++];
-    }
-    items.swap(buffer);
-  }
+value unique(evaluator& ev, const list_data& l) {
+  ev.charge(l.items.size());
+  std::unordered_set<const value*, set_hash, set_equal> seen(l.items.size(), set_hash{&ev.costs()},
+                                                             set_equal{&ev.costs()});
+  std::vector<value> out;
+  for (const value& item : l.items)
+    if (seen.insert(&item).second) out.push_back(item);
+  return value::list(std::move(out));
 }
+
+}  // namespace
 
 value list_filter(evaluator& ev, const std::string& name, const value& v, call_args& args,
                   bool& found) {
   found = true;
   const list_data& l = v.as_list();
-  ev.charge(l.items.size());
   if (name == "list") return v;
   if (name == "first") return l.items.empty() ? value() : l.items.front();
   if (name == "last") return l.items.empty() ? value() : l.items.back();
-  if (name == "reverse") return value::list(std::vector<value>(l.items.rbegin(), l.items.rend()));
+  if (name == "reverse") {
+    ev.charge(l.items.size());
+    return value::list(std::vector<value>(l.items.rbegin(), l.items.rend()));
+  }
   if (name == "sort") return sort(ev, l, args);
   if (name == "join") return join(ev, l, args);
-  if (name == "unique") {
-    std::unordered_set<std::string> seen;
-    std::vector<value> out;
-    for (const value& item : l.items)
-      if (seen.insert(set_key(item)).second) out.push_back(item);
-    return value::list(std::move(out));
-  }
+  if (name == "unique") return unique(ev, l);
   if (name == "selectattr" || name == "rejectattr")
     return select_attr(ev, l, args, name == "selectattr");
   if (name == "select" || name == "reject") return select(ev, l, args, name == "select");
   if (name == "map") return map(ev, l, args);
   if (name == "sum") return sum(ev, l, args);
-  if (name == "min" || name == "max") return extreme(l, args, name == "max");
+  if (name == "min" || name == "max") return extreme(ev, l, args, name == "max");
   if (name == "batch") return batch(ev, l, args);
   found = false;
   return value();

@@ -10,16 +10,12 @@ namespace troupe::jinja::builtins {
 
 namespace {
 
-bool is_word(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
-
 // /\b\w/g → upper case: the first word character after a non-word one (ASCII words).
 std::string title_case(const std::string& s) {
   std::string out = s;
   bool previous_word = false;
   for (char& c : out) {
-    const bool word = is_word(c);
+    const bool word = unicode::is_word(static_cast<unsigned char>(c));
     if (word && !previous_word && c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
     previous_word = word;
   }
@@ -71,7 +67,7 @@ value split(evaluator& ev, const std::string& s, const call_args& args) {
     size_t start = 0;
     for (;;) {
       ev.charge(1);
-      const size_t at = s.find(d, start);
+      const size_t at = unicode::find(s, d, start);
       if (at == std::string::npos) break;
       out.push_back(s.substr(start, at - start));
       start = at + d.size();
@@ -94,15 +90,18 @@ value split(evaluator& ev, const std::string& s, const call_args& args) {
   return string_list(std::move(out));
 }
 
-bool affix_matches(const std::string& s, const value& pattern, bool start, const char* what) {
+bool affix_matches(evaluator& ev, const std::string& s, const value& pattern, bool start,
+                   const char* what) {
   const auto one = [&](const std::string& p) {
     if (p.size() > s.size()) return false;
+    ev.charge_bytes(p.size());
     return start ? s.compare(0, p.size(), p) == 0
                  : s.compare(s.size() - p.size(), p.size(), p) == 0;
   };
   if (pattern.is_string()) return one(pattern.as_string());
   if (pattern.is_list()) {
     for (const value& item : pattern.as_list().items) {
+      ev.charge(1);
       if (!item.is_string())
         throw value_error(std::string(what) + "(): the tuple must hold strings");
       if (one(item.as_string())) return true;
@@ -122,74 +121,95 @@ value dictsort(evaluator& ev, const dict_data& d, const call_args& args) {
   if (reverse && !reverse->is(kind::boolean))
     throw value_error("dictsort: reverse must be a boolean");
   const bool case_sensitive = cs && cs->as_bool();
-  const size_t index = by && by->as_string() == "value" ? 1 : 0;
+  const bool by_value = by && by->as_string() == "value";
   const bool descending = reverse && reverse->as_bool();
-  std::vector<value> items;
-  for (const auto& [k, v] : d.entries()) items.push_back(value::list({value::string(k), v}));
-  stable_sort(ev, items, [&](const value& a, const value& b) {
-    const int r =
-        compare_values(a.as_list().items[index], b.as_list().items[index], case_sensitive);
+  ev.charge(d.size());
+  ev.charge_bytes(d.key_bytes());              // the keys are copied
+  std::vector<std::pair<value, value>> keyed;  // (sort key, [key, value])
+  keyed.reserve(d.size());
+  for (const auto& [k, v] : d.entries()) {
+    value key = value::string(k);
+    value sort_by = sort_key(by_value ? v : key, case_sensitive, ev.costs());
+    keyed.emplace_back(std::move(sort_by), value::list({std::move(key), v}));
+  }
+  stable_sort(keyed, ev.costs(), [&](const auto& a, const auto& b) {
+    const int r = compare_values(a.first, b.first, ev.costs());
     return descending ? -r : r;
   });
+  std::vector<value> items;
+  items.reserve(keyed.size());
+  for (auto& [key, item] : keyed) items.push_back(std::move(item));
   return value::list(std::move(items));
 }
 
-value string_method(evaluator& ev, const std::string& s, const std::string& name, call_args& args) {
+value replace(evaluator& ev, const std::string& s, const call_args& args) {
+  const value* old_v = args.arg(0, "old");
+  const value* new_v = args.arg(1, "new");
+  if (!old_v || !new_v) throw value_error("replace() needs two arguments");
+  if (!old_v->is_string() || !new_v->is_string())
+    throw value_error("replace(): the arguments must be strings");
+  const value* count_v = args.arg(2, "count");
+  if (count_v && !count_v->is(kind::integer) && !count_v->is_none())
+    throw value_error("replace(): count must be an integer or none");
+  int64_t count = count_v && count_v->is(kind::integer) ? count_v->as_int() : -1;
+  if (count == 0) return value::string(s);
+  if (count < 0) count = INT64_MAX;
+  const std::string& from = old_v->as_string();
+  const std::string& to = new_v->as_string();
+  std::string out;
+  if (from.empty()) {  // at every code point boundary, both ends included
+    size_t i = 0;
+    for (;;) {
+      if (count > 0) {
+        ev.append(out, to);
+        --count;
+      }
+      if (i >= s.size()) break;
+      const size_t n = unicode::decode(s, i).len;
+      ev.append(out, std::string_view(s).substr(i, n));
+      i += n;
+    }
+    return value::string(std::move(out));
+  }
+  size_t start = 0;
+  while (count > 0) {
+    const size_t at = unicode::find(s, from, start);
+    if (at == std::string::npos) break;
+    ev.append(out, std::string_view(s).substr(start, at - start));
+    ev.append(out, to);
+    start = at + from.size();
+    --count;
+  }
+  ev.append(out, std::string_view(s).substr(start));
+  return value::string(std::move(out));
+}
+
+value string_method(evaluator& ev, const value& self, const std::string& name, call_args& args) {
+  const std::string& s = self.as_string();
+  if (name == "startswith" || name == "endswith") {
+    if (args.positional.empty()) throw value_error(name + "() needs an argument");
+    return value::boolean(
+        affix_matches(ev, s, args.positional[0], name == "startswith", name.c_str()));
+  }
+  ev.charge_bytes(s.size());  // the other methods read all of `s`
   // strip, lstrip and rstrip ignore a `chars` argument, as the reference does.
-  if (name == "upper") return value::string(unicode::to_upper(s));
-  if (name == "lower") return value::string(unicode::to_lower(s));
+  if (name == "upper" || name == "lower") {
+    ev.check_size(s.size() / 2);  // no case mapping halves a string: too large, or built
+    std::string out = name == "upper" ? unicode::to_upper(s) : unicode::to_lower(s);
+    ev.check_size(out.size());
+    return value::string(std::move(out));
+  }
   if (name == "strip") return value::string(std::string(unicode::trim(s)));
   if (name == "lstrip") return value::string(std::string(unicode::trim_start(s)));
   if (name == "rstrip") return value::string(std::string(unicode::trim_end(s)));
   if (name == "title") return value::string(title_case(s));
-  if (name == "capitalize") return value::string(capitalize(s));
-  if (name == "startswith" || name == "endswith") {
-    if (args.positional.empty()) throw value_error(name + "() needs an argument");
-    return value::boolean(affix_matches(s, args.positional[0], name == "startswith", name.c_str()));
-  }
-  if (name == "split") return split(ev, s, args);
-  if (name == "replace") {
-    const value* old_v = args.arg(0, "old");
-    const value* new_v = args.arg(1, "new");
-    if (!old_v || !new_v) throw value_error("replace() needs two arguments");
-    if (!old_v->is_string() || !new_v->is_string())
-      throw value_error("replace(): the arguments must be strings");
-    const value* count_v = args.arg(2, "count");
-    if (count_v && !count_v->is(kind::integer) && !count_v->is_none())
-      throw value_error("replace(): count must be an integer or none");
-    int64_t count = count_v && count_v->is(kind::integer) ? count_v->as_int() : -1;
-    if (count == 0) return value::string(s);
-    if (count < 0) count = INT64_MAX;
-    const std::string& from = old_v->as_string();
-    const std::string& to = new_v->as_string();
-    std::string out;
-    if (from.empty()) {  // at every code point boundary, both ends included
-      size_t i = 0;
-      for (;;) {
-        if (count > 0) {
-          out += to;
-          --count;
-          ev.check_size(out.size());
-        }
-        if (i >= s.size()) break;
-        const size_t n = unicode::decode(s, i).len;
-        out.append(s, i, n);
-        i += n;
-      }
-      return value::string(std::move(out));
-    }
-    size_t start = 0;
-    while (count > 0) {
-      const size_t at = s.find(from, start);
-      if (at == std::string::npos) break;
-      out.append(s, start, at - start).append(to);
-      ev.check_size(out.size());
-      start = at + from.size();
-      --count;
-    }
-    out.append(s, start);
+  if (name == "capitalize") {
+    std::string out = capitalize(s);
+    ev.check_size(out.size());
     return value::string(std::move(out));
   }
+  if (name == "split") return split(ev, s, args);
+  if (name == "replace") return replace(ev, s, args);
   // Beyond the reference (Python's str): join, find, count.
   if (name == "join") {
     if (args.positional.empty() || !args.positional[0].is_list())
@@ -197,10 +217,16 @@ value string_method(evaluator& ev, const std::string& s, const std::string& name
     std::string out;
     bool first = true;
     for (const value& item : args.positional[0].as_list().items) {
-      if (!first) out += s;
+      ev.charge(1);
+      if (!first) ev.append(out, s);
       first = false;
-      out += item.is_string() ? item.as_string() : printable(ev, item);
-      ev.check_size(out.size());
+      if (item.is_string()) {
+        ev.append(out, item.as_string());
+      } else {
+        const std::string text = ev.printable(item);
+        ev.check_size(out.size() + text.size());
+        out += text;
+      }
     }
     return value::string(std::move(out));
   }
@@ -209,14 +235,18 @@ value string_method(evaluator& ev, const std::string& s, const std::string& name
       throw value_error(name + "() needs a string");
     const std::string& sub = args.positional[0].as_string();
     if (name == "find") {
-      const size_t at = s.find(sub);
+      const size_t at = unicode::find(s, sub);
       if (at == std::string::npos) return value::integer(-1);
-      return value::integer(static_cast<int64_t>(unicode::utf16_length(s.substr(0, at))));
+      return value::integer(
+          static_cast<int64_t>(unicode::utf16_length(std::string_view(s).substr(0, at))));
     }
     if (sub.empty())
-      return value::integer(static_cast<int64_t>(unicode::code_points(s).size() + 1));
+      return value::integer(
+          static_cast<int64_t>(self.string_info().measure(ev.costs()).code_points + 1));
     int64_t n = 0;
-    for (size_t at = s.find(sub); at != std::string::npos; at = s.find(sub, at + sub.size())) ++n;
+    for (size_t at = unicode::find(s, sub); at != std::string::npos;
+         at = unicode::find(s, sub, at + sub.size()))
+      ++n;
     return value::integer(n);
   }
   throw value_error("unknown string method '" + name + "'");
@@ -226,16 +256,18 @@ value string_method(evaluator& ev, const std::string& s, const std::string& name
 
 value call_method(evaluator& ev, const value& self, const std::string& name, call_args& args) {
   ev.charge(1);
-  if (self.is_string()) return string_method(ev, self.as_string(), name, args);
+  if (self.is_string()) return string_method(ev, self, name, args);
   const dict_data& d = self.as_dict();
   if (name == "get") {
     const value* key = args.arg(0, "key");
     if (!key || !key->is_string()) throw value_error("get(): the key must be a string");
+    ev.charge_bytes(key->as_string().size());
     if (const value* v = d.find(key->as_string())) return *v;
     const value* fallback = args.arg(1, "default");
     return fallback ? *fallback : value::none();
   }
   std::vector<value> items;
+  if (name != "values") ev.charge_bytes(d.key_bytes());  // the keys are copied
   if (name == "items") {
     for (const auto& [k, v] : d.entries()) items.push_back(value::list({value::string(k), v}));
   } else if (name == "keys") {
@@ -264,20 +296,26 @@ bool is_dict_method(const std::string& n) {
 
 }  // namespace
 
-value method(const value& receiver, const std::string& name) {
-  if (receiver.is_string() && name == "length")
-    return value::integer(static_cast<int64_t>(unicode::utf16_length(receiver.as_string())));
+value method(evaluator& ev, const value& receiver, const std::string& name) {
+  if (receiver.is_string() && name == "length") {
+    const size_t units = receiver.string_info().measure(ev.costs()).utf16_units;
+    return value::integer(static_cast<int64_t>(units));
+  }
   if (receiver.is_list() && name == "length")
     return value::integer(static_cast<int64_t>(receiver.as_list().items.size()));
   const bool known = (receiver.is_string() && is_string_method(name)) ||
                      (receiver.is_dict() && is_dict_method(name));
   if (!known) return value();
-  return value::function(name, [receiver, name](evaluator& ev, scope&, call_args& args) {
-    return call_method(ev, receiver, name, args);
-  });
+  return value::function(
+      name,
+      [receiver, name](evaluator& e, scope&, call_args& args) {
+        return call_method(e, receiver, name, args);
+      },
+      receiver.depth() + 1);
 }
 
-value attribute(const value& item, std::string_view path) {
+value attribute(evaluator& ev, const value& item, std::string_view path) {
+  ev.charge_bytes(path.size());
   value v = item;
   size_t start = 0;
   for (;;) {

@@ -9,8 +9,10 @@ namespace troupe::jinja {
 
 namespace detail {
 
+static_assert(max_evaluation_depth == render_limits{}.max_depth);
+
 parser::nest::nest(parser& p) : p_(p) {
-  if (++p_.nesting_ > max_parse_nesting) p_.fail("the template nests too deeply");
+  if (++p_.nesting_ > max_parse_nesting) p_.fail_too_deep("the template nests too deeply");
 }
 
 block parser::program() {
@@ -23,6 +25,10 @@ block parser::program() {
 
 void parser::fail(const std::string& message) const {
   throw syntax_error(message, here());
+}
+
+void parser::fail_too_deep(const std::string& message) const {
+  throw syntax_error(message, here(), true);
 }
 
 std::string parser::describe() const {
@@ -88,6 +94,7 @@ block parser::body_until(std::initializer_list<std::string_view> names) {
 
 stmt_ptr parser::any() {
   nest guard(*this);
+  statement_level level(*this);
   const token& t = t_[cur_];
   switch (t.type) {
     case token_type::comment:
@@ -158,6 +165,7 @@ stmt_ptr parser::if_statement(uint32_t at) {
   if (is_statement({"elif"})) {
     const uint32_t elif_at = t_[cur_].offset;
     cur_ += 2;
+    statement_level level(*this);  // evaluated within the if's alternate block
     s.alternate.push_back(if_statement(elif_at));
   } else if (is_statement({"else"})) {
     cur_ += 2;

@@ -16,8 +16,11 @@ namespace troupe::jinja {
 inline constexpr int max_parse_nesting = 512;
 // Nested statements, brackets and recursive operators (not, signs, elif) at most this deep.
 
-inline constexpr int max_expression_height = 1024;
-// Expression trees (left-deep operator chains included) at most this high.
+inline constexpr int max_evaluation_depth = 512;
+// render_limits{}.max_depth: an expression tree of height h (left-deep operator chains
+// included) in a statement nested k deep (a top-level statement is 1, an elif one more than its
+// if) is evaluated k + h deep, so the parser rejects templates where that exceeds this. A
+// template that parses renders within the default depth, unless macros call macros deeply.
 
 block parse(const std::vector<token>& tokens, uint32_t end_offset);
 // The template's statements; throws syntax_error. `end_offset` is where errors at the end of

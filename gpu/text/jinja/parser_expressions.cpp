@@ -3,20 +3,10 @@
 #include <charconv>
 #include <unordered_set>
 
+#include "gpu/text/jinja/overloaded.hpp"
 #include "gpu/text/jinja/parser_impl.hpp"
 
 namespace troupe::jinja::detail {
-
-namespace {
-
-template <typename... Ts>
-struct overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <typename... Ts>
-overloaded(Ts...) -> overloaded<Ts...>;
-
-}  // namespace
 
 int children_height(const expr& e) {
   int h = 0;

@@ -32,10 +32,21 @@ class parser {
    private:
     parser& p_;
   };
+  class statement_level {  // one statement deeper, as the evaluator will nest it
+   public:
+    explicit statement_level(parser& p) : p_(p) { ++p_.statement_depth_; }
+    ~statement_level() { --p_.statement_depth_; }
+    statement_level(const statement_level&) = delete;
+    statement_level& operator=(const statement_level&) = delete;
+
+   private:
+    parser& p_;
+  };
 
   // Tokens.
   uint32_t here() const { return cur_ < t_.size() ? t_[cur_].offset : end_; }
   [[noreturn]] void fail(const std::string& message) const;
+  [[noreturn]] void fail_too_deep(const std::string& message) const;  // a template_limit
   std::string describe() const;  // the current token, for messages
   bool is(token_type type) const { return cur_ < t_.size() && t_[cur_].type == type; }
   bool is_identifier(std::string_view name, size_t ahead = 0) const;
@@ -50,7 +61,8 @@ class parser {
     e->offset = offset;
     e->node = std::forward<T>(node);
     e->height = 1 + children_height(*e);
-    if (e->height > max_expression_height) fail("the expression nests too deeply");
+    if (e->height + statement_depth_ > max_evaluation_depth)
+      fail_too_deep("the expression nests too deeply");
     return e;
   }
   template <typename T>
@@ -101,6 +113,7 @@ class parser {
   uint32_t end_;
   size_t cur_ = 0;
   int nesting_ = 0;
+  int statement_depth_ = 0;
 };
 
 }  // namespace troupe::jinja::detail

@@ -31,24 +31,26 @@ int primary_rank(char32_t cp) {
   return 1000 + static_cast<int>(cp);
 }
 
-int locale_compare(std::string_view a, std::string_view b) {
-  const auto ca = unicode::code_points(a), cb = unicode::code_points(b);
-  const auto cp = [](std::string_view s) { return unicode::decode(s, 0).cp; };
-  for (size_t i = 0; i < std::min(ca.size(), cb.size()); ++i) {
-    const int x = primary_rank(cp(ca[i])), y = primary_rank(cp(cb[i]));
-    if (x != y) return x < y ? -1 : 1;
+int locale_compare(std::string_view a, std::string_view b, budget& cost) {
+  cost.bytes(std::min(a.size(), b.size()));
+  // Primary ranks first; then the shorter string; then code points, lowercase (the larger ASCII
+  // code) first.
+  int tie = 0;
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    const unicode::decoded x = unicode::decode(a, i), y = unicode::decode(b, j);
+    const int rx = primary_rank(x.cp), ry = primary_rank(y.cp);
+    if (rx != ry) return rx < ry ? -1 : 1;
+    if (tie == 0 && x.cp != y.cp) tie = x.cp > y.cp ? -1 : 1;
+    i += x.len, j += y.len;
   }
-  if (ca.size() != cb.size()) return ca.size() < cb.size() ? -1 : 1;
-  for (size_t i = 0; i < ca.size(); ++i) {
-    const char32_t x = cp(ca[i]), y = cp(cb[i]);
-    if (x != y) return x > y ? -1 : 1;  // lowercase (the larger ASCII code) first
-  }
-  return 0;
+  if (i < a.size() || j < b.size()) return i < a.size() ? 1 : -1;
+  return tie;
 }
 
 class json_writer {
  public:
-  explicit json_writer(const json_options& o) : o_(o) {
+  json_writer(const json_options& o, budget& cost) : o_(o), cost_(cost) {
     if (o_.indent < 0) throw value_error("tojson: indent must not be negative");
     if (o_.separators) {
       item_sep_ = o_.separators->first;
@@ -57,11 +59,10 @@ class json_writer {
       item_sep_ = o_.indent ? "," : ", ";
       key_sep_ = ": ";
     }
-    indent_.assign(static_cast<size_t>(std::min<int64_t>(o_.indent, 1 << 20)), ' ');
   }
 
   void write(const value& v, int depth) {
-    if (depth > max_value_nesting) throw value_error("tojson: values nest too deeply");
+    if (depth > max_value_nesting) throw limit_error("tojson: values nest too deeply");
     switch (v.type()) {
       case kind::undefined:
         out_ += o_.undefined_as_null ? "null" : "undefined";
@@ -79,7 +80,7 @@ class json_writer {
         out_ += std::isfinite(v.as_float()) ? js::number_to_string(v.as_float()) : "null";
         break;
       case kind::string:
-        out_ += json_quote(v.as_string(), o_.ensure_ascii);
+        quote(v.as_string());
         break;
       case kind::list:
         write_list(v.as_list(), depth);
@@ -97,16 +98,27 @@ class json_writer {
   std::string take() { return std::move(out_); }
 
  private:
-  void check() const {
-    if (out_.size() > o_.max_bytes) throw value_error("tojson: the output is too large");
+  void check() {  // charges what was written since the last check
+    if (out_.size() > cost_.max_bytes()) throw limit_error("tojson: the output is too large");
+    cost_.bytes(out_.size() - charged_);
+    charged_ = out_.size();
+  }
+
+  void quote(std::string_view s) {  // (quoted, no string is shorter: too large, or written)
+    if (s.size() > cost_.max_bytes() - std::min(out_.size(), cost_.max_bytes()))
+      throw limit_error("tojson: the output is too large");
+    out_ += json_quote(s, o_.ensure_ascii);
   }
 
   void pad(int depth) {
     out_ += '\n';
-    for (int i = 0; i < depth; ++i) {
-      out_ += indent_;
-      check();
-    }
+    const auto width = static_cast<uint64_t>(o_.indent);
+    uint64_t n = 0;
+    if (__builtin_mul_overflow(width, static_cast<uint64_t>(depth), &n) ||
+        n > cost_.max_bytes() - std::min(out_.size(), cost_.max_bytes()))
+      throw limit_error("tojson: the output is too large");
+    out_.append(static_cast<size_t>(n), ' ');
+    check();
   }
 
   void write_list(const list_data& l, int depth) {
@@ -126,8 +138,8 @@ class json_writer {
     entries.reserve(d.size());
     for (const auto& e : d.entries()) entries.push_back(&e);
     if (o_.sort_keys) {
-      std::stable_sort(entries.begin(), entries.end(), [](const auto* a, const auto* b) {
-        return locale_compare(a->first, b->first) < 0;
+      stable_sort(entries, cost_, [this](const auto* a, const auto* b) {
+        return locale_compare(a->first, b->first, cost_);
       });
     }
     out_ += '{';
@@ -135,7 +147,7 @@ class json_writer {
     for (size_t i = 0; i < entries.size(); ++i) {
       if (i > 0) out_ += item_sep_;
       if (pretty) pad(depth + 1);
-      out_ += json_quote(entries[i]->first, o_.ensure_ascii);
+      quote(entries[i]->first);
       out_ += key_sep_;
       write(entries[i]->second, depth + 1);
     }
@@ -144,8 +156,10 @@ class json_writer {
   }
 
   const json_options& o_;
-  std::string item_sep_, key_sep_, indent_;
+  budget& cost_;
+  std::string item_sep_, key_sep_;
   std::string out_;
+  size_t charged_ = 0;
 };
 
 }  // namespace
@@ -198,13 +212,13 @@ std::string json_quote(std::string_view s, bool ensure_ascii) {
   return out;
 }
 
-std::string to_json(const value& v, const json_options& options) {
-  json_writer w(options);
+std::string to_json(const value& v, const json_options& options, budget& cost) {
+  json_writer w(options, cost);
   w.write(v, 0);
   return w.take();
 }
 
-std::string display(const value& v, size_t max_bytes) {
+std::string display(const value& v, budget& cost) {
   switch (v.type()) {
     case kind::undefined:
       return "undefined";
@@ -217,14 +231,14 @@ std::string display(const value& v, size_t max_bytes) {
     case kind::floating:
       return js::float_to_string(v.as_float());
     case kind::string:
+      cost.bytes(v.as_string().size());
       return v.as_string();
     case kind::list:
     case kind::dict:
     case kind::ns: {
       json_options o;
       o.undefined_as_null = false;
-      o.max_bytes = max_bytes;
-      return to_json(v, o);
+      return to_json(v, o, cost);
     }
     case kind::callable:
       return "function";
@@ -232,7 +246,7 @@ std::string display(const value& v, size_t max_bytes) {
   return {};
 }
 
-std::string js_string(const value& v, size_t max_bytes) {
+std::string js_string(const value& v, budget& cost) {
   switch (v.type()) {
     case kind::floating:
       return js::number_to_string(v.as_float());
@@ -240,10 +254,16 @@ std::string js_string(const value& v, size_t max_bytes) {
       std::string out;
       bool first = true;
       for (const value& item : v.as_list().items) {
+        cost.steps(1);
         if (!first) out += ',';
         first = false;
-        out += display(item, max_bytes);
-        if (out.size() > max_bytes) throw value_error("the string is too large");
+        if (item.is_string()) {
+          cost.append(out, item.as_string());
+        } else {
+          const std::string text = display(item, cost);
+          cost.check_size(out.size() + text.size());
+          out += text;
+        }
       }
       return out;
     }
@@ -251,13 +271,13 @@ std::string js_string(const value& v, size_t max_bytes) {
     case kind::ns:
       return "[object Map]";
     default:
-      return display(v, max_bytes);
+      return display(v, cost);
   }
 }
 
-std::string join_item(const value& v, size_t max_bytes) {
+std::string join_item(const value& v, budget& cost) {
   if (v.is_none() || v.is_undefined()) return {};
-  return js_string(v, max_bytes);
+  return js_string(v, cost);
 }
 
 }  // namespace troupe::jinja

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <cstdint>
-#include <limits>
 #include <optional>
 #include <string>
 #include <utility>
@@ -12,18 +11,19 @@
 
 namespace troupe::jinja {
 
-std::string display(const value& v, size_t max_bytes = std::numeric_limits<size_t>::max());
+// Each charges the bytes it writes to `cost`, and throws limit_error when the text would exceed
+// its max_bytes().
+
+std::string display(const value& v, budget& cost);
 // What `{{ v }}` prints (none and undefined print nothing there, but "undefined" when a list
 // is concatenated; `null` in JSON). Floats print as "1.0"; lists, dicts and namespaces as JSON
-// (`[1, "a"]`,
-// `{"k": true}`); booleans as "true"/"false"; callables as "function". Throws value_error when
-// the text would exceed max_bytes (as do js_string and join_item).
+// (`[1, "a"]`, `{"k": true}`); booleans as "true"/"false"; callables as "function".
 
-std::string js_string(const value& v, size_t max_bytes = std::numeric_limits<size_t>::max());
+std::string js_string(const value& v, budget& cost);
 // The string JavaScript makes of the underlying value (what `~` and `+` concatenate): floats
 // without ".0", a list as its items' display() joined by ",", a dict as "[object Map]".
 
-std::string join_item(const value& v, size_t max_bytes = std::numeric_limits<size_t>::max());
+std::string join_item(const value& v, budget& cost);
 // One item as Array.prototype.join writes it (the `join` filter): none and undefined are "".
 
 struct json_options {
@@ -32,13 +32,12 @@ struct json_options {
   bool sort_keys = false;     // keys in (approximately) the locale's collation order
   std::optional<std::pair<std::string, std::string>> separators;  // item, key
   bool undefined_as_null = true;  // false: undefined is written `undefined` (for display)
-  size_t max_bytes = std::numeric_limits<size_t>::max();
 };
 
-std::string to_json(const value& v, const json_options& options);
+std::string to_json(const value& v, const json_options& options, budget& cost);
 // The reference's toJSON: `[1, 2]` and `{"a": 1}` on one line, or indented with "," and ": ";
 // strings as JSON.stringify writes them (only quotes, backslashes and control characters are
-// escaped). Throws value_error for callables and when the text would exceed max_bytes.
+// escaped). Throws value_error for callables.
 
 std::string json_quote(std::string_view s, bool ensure_ascii);
 // JSON.stringify of a string.

@@ -3,16 +3,11 @@
 #include <set>
 #include <string>
 
+#include "gpu/text/jinja/overloaded.hpp"
+
 namespace troupe::jinja {
 
 namespace {
-
-template <typename... Ts>
-struct overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <typename... Ts>
-overloaded(Ts...) -> overloaded<Ts...>;
 
 bool is_special(const std::string& name) {
   return name == "kwargs" || name == "varargs";

@@ -36,11 +36,14 @@ template_error::template_error(const std::string& what, const std::string& messa
 template_raise::template_raise(const std::string& message, int line, int column)
     : template_error(message, message, line, column) {}
 
+template_limit::template_limit(const std::string& message, int line, int column)
+    : template_error(message, line, column) {}
+
 compiled_template::compiled_template(std::shared_ptr<const block_holder> program)
     : program_(std::move(program)) {}
 
 compiled_template compiled_template::parse(std::string_view source) {
-  if (source.size() > max_source_bytes) throw template_error("the template is too large", 1, 1);
+  if (source.size() > max_source_bytes) throw template_limit("the template is too large", 1, 1);
   auto holder = std::make_shared<block_holder>();
   holder->source.assign(source);
   try {
@@ -49,9 +52,10 @@ compiled_template compiled_template::parse(std::string_view source) {
     holder->program = jinja::parse(tokens, static_cast<uint32_t>(source.size()));
   } catch (const syntax_error& e) {
     const location loc = locate(holder->source, e.offset);
+    if (e.limit) throw template_limit(e.what(), loc.line, loc.column);
     throw template_error(e.what(), loc.line, loc.column);
   } catch (const std::bad_alloc&) {
-    throw template_error("out of memory", 1, 1);
+    throw template_limit("out of memory", 1, 1);
   }
   return compiled_template(std::move(holder));
 }
@@ -63,7 +67,11 @@ std::string compiled_template::render(const nlohmann::ordered_json& context,
     return ev.render(program_->program, context);
   } catch (const template_error&) {
     throw;
-  } catch (const std::exception& e) {  // only with limits too large for the machine
+  } catch (const std::bad_alloc&) {  // only with limits too large for the machine
+    throw template_limit("cannot render: out of memory", 1, 1);
+  } catch (const limit_error& e) {  // outside any statement (making the globals)
+    throw template_limit(e.what(), 1, 1);
+  } catch (const std::exception& e) {
     throw template_error(std::string("cannot render: ") + e.what(), 1, 1);
   }
 }

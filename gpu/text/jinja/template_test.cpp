@@ -1,7 +1,11 @@
 // Statements and expressions. Every expected output here is what @huggingface/jinja renders.
 #include "gpu/text/jinja/template.hpp"
 
+#include <optional>
+#include <random>
+
 #include "gpu/text/jinja/test_util.hpp"
+#include "gpu/text/jinja/unicode.hpp"
 
 namespace troupe::jinja {
 namespace {
@@ -97,6 +101,52 @@ TEST(jinja_template, subscripts_and_slices) {
           {"{{ d.k }}{{ d['k'] }}{{ d.missing }}{{ d.missing.deeper }}{{ nothing.x }}", "vv"},
       },
       context);
+}
+
+// The reference slices as JavaScript slices Array.from(s): the model the renderer must match,
+// whether a string's characters are all bytes (indexed directly) or not (walked once).
+std::string sliced(const std::vector<std::string_view>& cps, std::optional<int64_t> start,
+                   std::optional<int64_t> stop, int64_t step) {
+  const auto len = static_cast<int64_t>(cps.size());
+  int64_t a = 0, b = 0;
+  if (step > 0) {
+    a = !start ? 0 : (*start < 0 ? std::max<int64_t>(len + *start, 0) : std::min(*start, len));
+    b = !stop ? len : (*stop < 0 ? std::max<int64_t>(len + *stop, 0) : std::min(*stop, len));
+  } else {
+    a = !start ? len - 1
+               : (*start < 0 ? std::max<int64_t>(len + *start, -1) : std::min(*start, len - 1));
+    b = !stop ? -1 : (*stop < -1 ? std::max<int64_t>(len + *stop, -1) : std::min(*stop, len - 1));
+  }
+  std::string out;
+  for (int64_t i = a; step > 0 ? i < b : i > b; i += step) out += cps[static_cast<size_t>(i)];
+  return out;
+}
+
+TEST(jinja_template, string_slices_and_indices_as_code_points) {
+  const std::vector<std::string> pieces = {"a",    "b",   "\xc3\xa9", "\xf0\x9f\x98\x80",
+                                           "\xff", "\xc3"};
+  std::mt19937 gen(11);
+  const auto pick = [&](int lo, int hi) { return lo + static_cast<int>(gen() % (hi - lo + 1)); };
+  for (int round = 0; round < 400; ++round) {
+    std::string s;
+    const size_t kinds = round % 2 ? 2 : pieces.size();  // half of them ASCII only
+    for (int n = pick(0, 12); n > 0; --n) s += pieces[gen() % kinds];
+    const auto cps = unicode::code_points(s);
+    std::optional<int64_t> start, stop;
+    if (gen() % 4) start = pick(-15, 15);
+    if (gen() % 4) stop = pick(-15, 15);
+    int64_t step = pick(-4, 4);
+    if (step == 0) step = 1;
+    std::string source = "{{ s[" + (start ? std::to_string(*start) : "") + ":" +
+                         (stop ? std::to_string(*stop) : "") + ":" + std::to_string(step) + "] }}";
+    EXPECT_EQ(render(source, {{"s", s}}), sliced(cps, start, stop, step)) << source << " " << s;
+    std::string reversed;  // (reverse and last on strings are Python's, beyond the reference)
+    for (auto it = cps.rbegin(); it != cps.rend(); ++it) reversed += *it;
+    EXPECT_EQ(render("{{ s | reverse }}", {{"s", s}}), reversed) << s;
+    if (!cps.empty()) {
+      EXPECT_EQ(render("{{ s | last }}", {{"s", s}}), cps.back()) << s;
+    }
+  }
 }
 
 TEST(jinja_template, if_elif_else) {

@@ -1,5 +1,7 @@
 #include "gpu/text/jinja/unicode.hpp"
 
+#include <cstring>
+
 namespace troupe::jinja::unicode {
 
 decoded decode(std::string_view s, size_t i) {
@@ -122,6 +124,32 @@ std::vector<std::string_view> code_points(std::string_view s) {
   return out;
 }
 
+std::string_view last_code_point(std::string_view s) {
+  // A byte that is not a continuation byte always starts a code point (a sequence never spans
+  // one), and sequences are at most 4 bytes: the last code point starts at the last such byte
+  // within 4 of the end if its sequence reaches the end, else it is the last byte alone.
+  if (s.empty()) return s;
+  const auto continuation = [&](size_t i) {
+    return (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80;
+  };
+  for (size_t back = 1; back <= 4 && back <= s.size(); ++back) {
+    const size_t i = s.size() - back;
+    if (continuation(i)) continue;
+    if (decode(s, i).len == back) return s.substr(i);
+    break;
+  }
+  return s.substr(s.size() - 1);
+}
+
+size_t find(std::string_view haystack, std::string_view needle, size_t from) {
+  if (from > haystack.size()) return std::string_view::npos;
+  if (needle.empty()) return from;
+  const void* at = memmem(haystack.data() + from, haystack.size() - from, needle.data(),
+                          needle.size());  // glibc's is linear (the two-way algorithm)
+  return at ? static_cast<size_t>(static_cast<const char*>(at) - haystack.data())
+            : std::string_view::npos;
+}
+
 namespace {
 
 // Walks a string as UTF-16 code units.
@@ -196,8 +224,7 @@ char32_t lower_simple(char32_t cp) {
   return cp;
 }
 
-}  // namespace
-
+// The single-code-point uppercase of `cp` (itself if it has none or expands).
 char32_t upper_simple(char32_t cp) {
   if (in(cp, 'a', 'z')) return cp - 32;
   if (cp < 0xB5) return cp;
@@ -235,6 +262,8 @@ char32_t upper_simple(char32_t cp) {
   if (in(cp, 0xFF41, 0xFF5A)) return cp - 32;
   return cp;
 }
+
+}  // namespace
 
 int compare_utf16(std::string_view a, std::string_view b) {
   utf16_units ua(a), ub(b);

@@ -50,6 +50,18 @@ std::optional<std::string> utf16_at(std::string_view s, int64_t index);
 std::vector<std::string_view> code_points(std::string_view s);
 // Array.from(s): one view per code point.
 
+std::string_view last_code_point(std::string_view s);
+// code_points(s).back() without walking `s` (empty for an empty string).
+
+size_t find(std::string_view haystack, std::string_view needle, size_t from = 0);
+// haystack.find(needle, from) in linear time whatever the needle (std::string::find can take
+// haystack × needle steps); npos when absent.
+
+inline bool is_word(char32_t c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+// An ASCII word character (\w): letters, digits, underscore.
+
 int compare_utf16(std::string_view a, std::string_view b);
 // The order of JavaScript's < on strings (UTF-16 code units): -1, 0 or 1.
 
@@ -59,8 +71,5 @@ std::string to_lower(std::string_view s);
 // Extended-B, Extended Additional), Greek, Cyrillic, Armenian and fullwidth Latin letters,
 // with the special cases ß → SS, ŉ → ʼN, İ → i̇; other scripts are left unchanged, and a
 // final sigma lowercases to σ (JavaScript writes ς).
-
-char32_t upper_simple(char32_t cp);
-// The single-code-point uppercase of `cp` (itself if it has none or expands).
 
 }  // namespace troupe::jinja::unicode

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "gpu/text/jinja/js_number.hpp"
@@ -12,13 +13,79 @@ namespace troupe::jinja {
 
 namespace {
 
-constexpr size_t index_threshold = 8;  // dicts larger than this keep a hash index
+constexpr size_t index_threshold = 16;  // dicts larger than this keep a hash index (a loop's
+                                        // `loop` has 9 keys)
+
+// The heap a string holds beyond its object (none while it fits in the object).
+size_t string_bytes(const std::string& s) {
+  return s.capacity() > 15 ? s.capacity() + 1 : 0;
+}
+
+// An allocator for the shared objects of values: what it allocates (the object and its control
+// block), and `extra` bytes the object holds (a string's text, a list's items), are held
+// against the budget of the render that created them until they are freed.
+template <typename T>
+struct charged_allocator {
+  using value_type = T;
+  budget* owner;
+  size_t extra;
+  charged_allocator(budget* b, size_t bytes) : owner(b), extra(bytes) {}
+  template <typename U>
+  charged_allocator(const charged_allocator<U>& a) : owner(a.owner), extra(a.extra) {}
+  T* allocate(size_t n) {
+    if (owner) owner->acquire(n * sizeof(T) + extra);
+    try {
+      return std::allocator<T>().allocate(n);
+    } catch (...) {
+      if (owner) owner->release(n * sizeof(T) + extra);
+      throw;
+    }
+  }
+  void deallocate(T* p, size_t n) noexcept {
+    std::allocator<T>().deallocate(p, n);
+    if (owner) owner->release(n * sizeof(T) + extra);
+  }
+  template <typename U>
+  bool operator==(const charged_allocator<U>& a) const {
+    return owner == a.owner && extra == a.extra;
+  }
+};
+
+template <typename T, typename... Args>
+std::shared_ptr<T> make_charged(size_t extra, Args&&... args) {
+  return std::allocate_shared<T>(charged_allocator<T>(budget::active(), extra),
+                                 std::forward<Args>(args)...);
+}
+
+void check_depth(int depth) {
+  if (depth > max_value_nesting) {
+    throw limit_error("values nest too deeply (more than " + std::to_string(max_value_nesting) +
+                      " levels)");
+  }
+}
 
 }  // namespace
 
+string_data::measures string_data::measure(budget& cost) const {
+  size_t code_points = code_points_.load(std::memory_order_relaxed);
+  size_t units = utf16_units_.load(std::memory_order_relaxed);
+  if (code_points != unknown && units != unknown) return {code_points, units};
+  cost.bytes(s_.size());
+  code_points = units = 0;
+  for (size_t i = 0; i < s_.size();) {
+    const unicode::decoded d = unicode::decode(s_, i);
+    ++code_points;
+    units += d.cp >= 0x10000 ? 2 : 1;
+    i += d.len;
+  }
+  code_points_.store(code_points, std::memory_order_relaxed);
+  utf16_units_.store(units, std::memory_order_relaxed);
+  return {code_points, units};
+}
+
 const value* dict_data::find(std::string_view key) const {
-  if (entries_.size() > index_threshold) {
-    auto it = index_.find(std::string(key));
+  if (!index_.empty()) {
+    auto it = index_.find(key);
     return it == index_.end() ? nullptr : &entries_[it->second].second;
   }
   for (const auto& [k, v] : entries_)
@@ -56,6 +123,19 @@ void dict_data::clear() {
   index_.clear();
 }
 
+size_t dict_data::key_bytes() const {
+  size_t n = 0;
+  for (const auto& [k, v] : entries_) n += string_bytes(k);
+  return n;
+}
+
+size_t dict_data::footprint() const {
+  size_t n = entries_.capacity() * sizeof(entry) + key_bytes();
+  if (!index_.empty())  // its own copy of the keys, and a node and a bucket per key
+    n += key_bytes() + index_.size() * (sizeof(std::string) + 4 * sizeof(size_t));
+  return n;
+}
+
 const value* call_args::keyword(std::string_view name) const {
   for (const auto& [k, v] : keywords)
     if (k == name) return &v;
@@ -89,27 +169,41 @@ value value::floating(double f) {
 }
 value value::string(std::string s) {
   value v;
-  v.v_ = std::make_shared<const std::string>(std::move(s));
+  const size_t extra = string_bytes(s);
+  v.v_ = make_charged<string_data>(extra, std::move(s));
   return v;
 }
 value value::list(std::vector<value> items, bool tuple) {
+  int inner = 0;
+  for (const value& item : items) inner = std::max(inner, item.depth());
+  check_depth(inner + 1);
   value v;
-  v.v_ = std::make_shared<const list_data>(list_data{std::move(items), tuple});
+  const size_t extra = items.capacity() * sizeof(value);
+  v.v_ = make_charged<list_data>(extra, list_data{std::move(items), tuple, inner + 1});
   return v;
 }
 value value::dict(dict_data d) {
+  int inner = 0;
+  for (const auto& [k, item] : d.entries_) inner = std::max(inner, item.depth());
+  check_depth(inner + 1);
+  d.depth_ = inner + 1;
   value v;
-  v.v_ = std::make_shared<const dict_data>(std::move(d));
+  const size_t extra = d.footprint();
+  v.v_ = make_charged<dict_data>(extra, std::move(d));
   return v;
 }
-value value::make_namespace(dict_data d) {
+value value::make_namespace(dict_data d) {  // (what it gains later is not counted)
   value v;
-  v.v_ = namespace_ptr{std::make_shared<dict_data>(std::move(d))};
+  const size_t extra = d.footprint();
+  v.v_ = namespace_ptr{make_charged<dict_data>(extra, std::move(d))};
   return v;
 }
-value value::function(std::string name, std::function<value(evaluator&, scope&, call_args&)> fn) {
+value value::function(std::string name, std::function<value(evaluator&, scope&, call_args&)> fn,
+                      int depth) {
+  check_depth(depth);
   value v;
-  v.v_ = std::make_shared<const callable>(callable{std::move(name), std::move(fn)});
+  const size_t extra = string_bytes(name) + 64;  // and what the std::function holds
+  v.v_ = make_charged<callable>(extra, callable{std::move(name), std::move(fn), depth});
   return v;
 }
 
@@ -148,6 +242,21 @@ const void* value::identity() const {
   }
 }
 
+int value::depth() const {
+  switch (type()) {
+    case kind::list:
+      return as_list().depth;
+    case kind::dict:
+      return std::get<dict_ptr>(v_)->depth();
+    case kind::ns:
+      return 1;
+    case kind::callable:
+      return as_callable().depth;
+    default:
+      return 0;
+  }
+}
+
 namespace {
 
 // A canonical array index ("0", "17", never "01"), which JavaScript enumerates first.
@@ -162,7 +271,7 @@ bool is_array_index(std::string_view k, uint64_t& n) {
 }
 
 value from_json_at(const nlohmann::ordered_json& j, int depth) {
-  if (depth > max_value_nesting) throw value_error("context values nest too deeply");
+  if (depth > max_value_nesting) throw limit_error("context values nest too deeply");
   using t = nlohmann::ordered_json::value_t;
   switch (j.type()) {
     case t::null:
@@ -216,12 +325,12 @@ value from_json_at(const nlohmann::ordered_json& j, int depth) {
   return value();
 }
 
-// A value as JavaScript's == sees it.
+// A value as JavaScript's == sees it (a string is a view of the value's text).
 struct js_primitive {
   enum class type { undefined, null, boolean, number, string, object };
   type t = type::undefined;
   double number = 0;
-  std::string string;
+  std::string_view string;
   bool boolean = false;
   const void* object = nullptr;
   bool integer = false;  // number came from an int64 (exact comparison with another)
@@ -230,10 +339,8 @@ struct js_primitive {
 
 js_primitive primitive_of(const value& v) {
   js_primitive p;
-  p.t = js_primitive::type::undefined;
   switch (v.type()) {
     case kind::undefined:
-      break;
     case kind::none:  // the reference's NullValue holds undefined, not null
       break;
     case kind::boolean:
@@ -262,12 +369,33 @@ js_primitive primitive_of(const value& v) {
   return p;
 }
 
+js_primitive string_primitive(std::string_view s) {
+  js_primitive p;
+  p.t = js_primitive::type::string;
+  p.string = s;
+  return p;
+}
+
+js_primitive number_primitive(double d) {
+  js_primitive p;
+  p.t = js_primitive::type::number;
+  p.number = d;
+  return p;
+}
+
 bool numbers_equal(const js_primitive& a, const js_primitive& b) {
   if (a.integer && b.integer) return a.int_value == b.int_value;
   return a.number == b.number;
 }
 
-bool strict(const js_primitive& a, const js_primitive& b) {
+bool strings_equal(std::string_view a, std::string_view b, budget& cost) {
+  if (a.size() != b.size()) return false;
+  if (a.data() == b.data()) return true;  // the same text
+  cost.bytes(a.size());
+  return a == b;
+}
+
+bool strict(const js_primitive& a, const js_primitive& b, budget& cost) {
   using T = js_primitive::type;
   if (a.t != b.t) return false;
   switch (a.t) {
@@ -279,47 +407,51 @@ bool strict(const js_primitive& a, const js_primitive& b) {
     case T::number:
       return numbers_equal(a, b);
     case T::string:
-      return a.string == b.string;
+      return strings_equal(a.string, b.string, cost);
     case T::object:
       return a.object == b.object;
   }
   return false;
 }
 
-js_primitive number_primitive(double d) {
-  js_primitive p;
-  p.t = js_primitive::type::number;
-  p.number = d;
-  return p;
+double string_number(std::string_view s, budget& cost) {
+  cost.bytes(s.size());
+  return js::string_to_number(s);
 }
 
-bool loose(const js_primitive& a, const js_primitive& b, const value& va, const value& vb) {
+bool loose(const js_primitive& a, const js_primitive& b, const value& va, const value& vb,
+           budget& cost) {
   using T = js_primitive::type;
-  if (a.t == b.t) return strict(a, b);
+  if (a.t == b.t) return strict(a, b, cost);
   const bool a_nullish = a.t == T::undefined || a.t == T::null;
   const bool b_nullish = b.t == T::undefined || b.t == T::null;
   if (a_nullish || b_nullish) return a_nullish && b_nullish;
-  if (a.t == T::number && b.t == T::string) return a.number == js::string_to_number(b.string);
-  if (a.t == T::string && b.t == T::number) return js::string_to_number(a.string) == b.number;
-  if (a.t == T::boolean) return loose(number_primitive(a.boolean ? 1 : 0), b, va, vb);
-  if (b.t == T::boolean) return loose(a, number_primitive(b.boolean ? 1 : 0), va, vb);
+  if (a.t == T::number && b.t == T::string) return a.number == string_number(b.string, cost);
+  if (a.t == T::string && b.t == T::number) return string_number(a.string, cost) == b.number;
+  if (a.t == T::boolean) return loose(number_primitive(a.boolean ? 1 : 0), b, va, vb, cost);
+  if (b.t == T::boolean) return loose(a, number_primitive(b.boolean ? 1 : 0), va, vb, cost);
   // An object against a number or a string: the object's string form.
   if (a.t == T::object) {
-    js_primitive s;
-    s.t = T::string;
-    s.string = js_string(va);
-    return loose(s, b, va, vb);
+    const std::string text = js_string(va, cost);
+    return loose(string_primitive(text), b, va, vb, cost);
   }
-  js_primitive s;
-  s.t = T::string;
-  s.string = js_string(vb);
-  return loose(a, s, va, vb);
+  const std::string text = js_string(vb, cost);
+  return loose(a, string_primitive(text), va, vb, cost);
 }
 
 }  // namespace
 
 value from_json(const nlohmann::ordered_json& j) {
   return from_json_at(j, 0);
+}
+
+bool js_truthy(const value& v) {
+  if (v.is_list() || v.is_dict()) return true;
+  return truthy(v);
+}
+
+bool is_numeric(const value& v) {
+  return v.is_number() || v.is(kind::boolean);
 }
 
 bool truthy(const value& v) {
@@ -378,38 +510,70 @@ std::string described(const value& v) {
   return (v.is(kind::integer) ? "an " : "a ") + name;
 }
 
-bool strict_equals(const value& a, const value& b) {
-  return strict(primitive_of(a), primitive_of(b));
+bool strict_equals(const value& a, const value& b, budget& cost) {
+  return strict(primitive_of(a), primitive_of(b), cost);
 }
 
-bool loose_equals(const value& a, const value& b) {
-  return loose(primitive_of(a), primitive_of(b), a, b);
+bool loose_equals(const value& a, const value& b, budget& cost) {
+  return loose(primitive_of(a), primitive_of(b), a, b, cost);
 }
 
-bool same_value_zero(const value& a, const value& b) {
-  if (a.is_number() && b.is_number() && std::isnan(a.as_number()) && std::isnan(b.as_number()))
-    return true;
-  return strict_equals(a, b);
+bool same_value_zero(const value& a, const value& b, budget& cost) {
+  if (a.is_number() && b.is_number()) {
+    const double x = a.as_number(), y = b.as_number();
+    return x == y || (std::isnan(x) && std::isnan(y));
+  }
+  return strict_equals(a, b, cost);
 }
 
-int compare_values(const value& a, const value& b, bool case_sensitive) {
+size_t same_value_zero_hash(const value& v, budget& cost) {
+  switch (v.type()) {
+    case kind::undefined:
+    case kind::none:
+      return 0;
+    case kind::boolean:
+      return v.as_bool() ? 1 : 2;
+    case kind::integer:
+    case kind::floating: {
+      double d = v.as_number();
+      if (std::isnan(d)) return 3;
+      if (d == 0) d = 0;  // -0 is 0
+      uint64_t bits = 0;
+      std::memcpy(&bits, &d, sizeof bits);
+      return std::hash<uint64_t>{}(bits);
+    }
+    case kind::string:
+      cost.bytes(v.as_string().size());
+      return std::hash<std::string_view>{}(v.as_string());
+    default:
+      return std::hash<const void*>{}(v.identity());
+  }
+}
+
+int compare_values(const value& a, const value& b, budget& cost) {
   if (a.is_none() && b.is_none()) return 0;
   if (a.is_undefined() && b.is_undefined()) return 0;
   if (a.is_none() || b.is_none() || a.is_undefined() || b.is_undefined())
     throw value_error(std::string("cannot compare ") + type_name(a) + " with " + type_name(b));
-  const auto numeric = [](const value& v) { return v.is_number() || v.is(kind::boolean); };
-  if (numeric(a) && numeric(b)) {
+  if (is_numeric(a) && is_numeric(b)) {
     if (a.is(kind::integer) && b.is(kind::integer))
       return a.as_int() < b.as_int() ? -1 : (a.as_int() > b.as_int() ? 1 : 0);
     const double x = a.as_number(), y = b.as_number();
     return x < y ? -1 : (x > y ? 1 : 0);
   }
   if (a.is_string() && b.is_string()) {
-    if (case_sensitive) return unicode::compare_utf16(a.as_string(), b.as_string());
-    return unicode::compare_utf16(unicode::to_lower(a.as_string()),
-                                  unicode::to_lower(b.as_string()));
+    cost.bytes(std::min(a.as_string().size(), b.as_string().size()));
+    return unicode::compare_utf16(a.as_string(), b.as_string());
   }
   throw value_error(std::string("cannot compare ") + type_name(a) + " with " + type_name(b));
+}
+
+value sort_key(const value& v, bool case_sensitive, budget& cost) {
+  if (case_sensitive || !v.is_string()) return v;
+  cost.bytes(v.as_string().size());
+  std::string lower = unicode::to_lower(v.as_string());
+  cost.check_size(lower.size());
+  return value::string(std::move(lower));
 }
 
 }  // namespace troupe::jinja

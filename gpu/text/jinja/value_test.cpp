@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "gpu/text/jinja/budget.hpp"
 #include "gpu/text/jinja/js_number.hpp"
 #include "gpu/text/jinja/printing.hpp"
 #include "gpu/text/jinja/unicode.hpp"
@@ -81,6 +82,67 @@ TEST(jinja_unicode, utf16_lengths_and_indices) {
   EXPECT_LT(unicode::compare_utf16("a", "ab"), 0);
 }
 
+TEST(jinja_unicode, last_code_point_and_find) {
+  for (std::string_view s : {"", "a", "a\xc3\xa9", "\xf0\x9f\x98\x80", "a\xc3", "\xe2\x82",
+                             "a\x80\x80", "\xf0\x9f\x98\x80\x80", "\xc3\xa9\xa9", "ab\xff"}) {
+    const auto cps = unicode::code_points(s);
+    EXPECT_EQ(unicode::last_code_point(s), cps.empty() ? std::string_view() : cps.back())
+        << testing::PrintToString(std::string(s));
+  }
+  const std::string hay = std::string(100000, 'a') + "ab" + std::string(10, 'a');
+  const std::string needle = std::string(5000, 'a') + "b";
+  EXPECT_EQ(unicode::find(hay, needle), 100001 - 5000);
+  EXPECT_EQ(unicode::find(hay, needle, 100001 - 4999), std::string::npos);
+  EXPECT_EQ(unicode::find("abc", ""), 0u);
+  EXPECT_EQ(unicode::find("abc", "", 3), 3u);
+  EXPECT_EQ(unicode::find("abc", "c", 4), std::string::npos);
+}
+
+TEST(jinja_budget, charges_and_bounds) {
+  render_limits limits;
+  limits.max_steps = 10;
+  limits.max_output_bytes = 100;
+  limits.max_memory_bytes = 1000;
+  budget b(limits);
+  for (int i = 0; i < 10; ++i) b.bytes(15);  // remainders add up: 150 bytes, 9 steps
+  b.steps(1);
+  EXPECT_THROW(b.bytes(16), limit_error);
+  budget c(limits);
+  std::string out(90, 'x');
+  c.append(out, std::string(10, 'y'));  // charges the 10 bytes appended, not the 100 held
+  EXPECT_EQ(out.size(), 100u);
+  EXPECT_THROW(c.append(out, "z"), limit_error);
+  EXPECT_THROW(c.append(out, 1, 'z'), limit_error);
+  EXPECT_NO_THROW(c.check_size(100));
+  EXPECT_THROW(c.check_size(101), limit_error);
+  c.acquire(600);
+  EXPECT_THROW(c.acquire(600), limit_error);
+  c.release(600);
+  EXPECT_NO_THROW(c.acquire(900));
+  // Values hold their memory against the active budget until they are destroyed.
+  budget d(limits);
+  {
+    const budget::activation active(d);
+    EXPECT_THROW(value::string(std::string(2000, 'x')), limit_error);
+    for (int i = 0; i < 100; ++i) value::string(std::string(500, 'x'));
+    const value held = value::string(std::string(500, 'x'));
+    EXPECT_THROW(value::string(std::string(500, 'x')), limit_error);
+  }
+  EXPECT_EQ(budget::active(), nullptr);
+  EXPECT_NO_THROW(value::string(std::string(2000, 'x')));  // no render: nothing to charge
+}
+
+TEST(jinja_values, nesting_is_bounded_when_built) {
+  value v = value::integer(1);
+  for (int i = 0; i < max_value_nesting; ++i) v = value::list({v});
+  EXPECT_EQ(v.depth(), max_value_nesting);
+  EXPECT_THROW(value::list({v}), limit_error);
+  dict_data d;
+  d.set("k", v);
+  EXPECT_THROW(value::dict(std::move(d)), limit_error);
+  EXPECT_EQ(value::list({value::make_namespace({})}).depth(), 2);  // a namespace is one level
+}
+
 TEST(jinja_unicode, case_mapping) {
   // As node prints "...".toUpperCase() and .toLowerCase().
   EXPECT_EQ(unicode::to_upper("straße ǆ ŉ"), "STRASSE Ǆ ʼN");
@@ -106,19 +168,39 @@ TEST(jinja_printing, json_quote) {
 }
 
 TEST(jinja_values, equality_as_javascript) {
+  budget cost{render_limits{}};
+  const auto loose = [&](const value& a, const value& b) { return loose_equals(a, b, cost); };
+  const auto strict = [&](const value& a, const value& b) { return strict_equals(a, b, cost); };
   const value one = value::integer(1), one_f = value::floating(1), s1 = value::string("1");
-  EXPECT_TRUE(loose_equals(one, one_f));
-  EXPECT_TRUE(loose_equals(one, s1));
-  EXPECT_FALSE(strict_equals(one, s1));
-  EXPECT_TRUE(loose_equals(value::none(), value()));
-  EXPECT_TRUE(strict_equals(value::none(), value()));  // the reference's none is undefined
-  EXPECT_FALSE(loose_equals(value::none(), value::integer(0)));
-  EXPECT_TRUE(loose_equals(value::boolean(true), s1));
+  EXPECT_TRUE(loose(one, one_f));
+  EXPECT_TRUE(loose(one, s1));
+  EXPECT_FALSE(strict(one, s1));
+  EXPECT_TRUE(loose(value::none(), value()));
+  EXPECT_TRUE(strict(value::none(), value()));  // the reference's none is undefined
+  EXPECT_FALSE(loose(value::none(), value::integer(0)));
+  EXPECT_TRUE(loose(value::boolean(true), s1));
   const value l = value::list({one});
-  EXPECT_TRUE(loose_equals(l, l));
-  EXPECT_FALSE(loose_equals(l, value::list({one})));  // identity
-  EXPECT_TRUE(loose_equals(l, s1));                   // "1" == "1"
-  EXPECT_TRUE(same_value_zero(value::floating(std::nan("")), value::floating(std::nan(""))));
+  EXPECT_TRUE(loose(l, l));
+  EXPECT_FALSE(loose(l, value::list({one})));  // identity
+  EXPECT_TRUE(loose(l, s1));                   // "1" == "1"
+  EXPECT_TRUE(strict(value::string("ab"), value::string("ab")));
+  EXPECT_FALSE(strict(value::string("ab"), value::string("ac")));
+}
+
+TEST(jinja_values, set_equality_and_hash) {  // the `unique` filter's
+  budget cost{render_limits{}};
+  const value nan = value::floating(std::nan(""));
+  const value pairs[][2] = {{nan, value::floating(std::nan(""))},
+                            {value::integer(1), value::floating(1.0)},
+                            {value::floating(0.0), value::floating(-0.0)},
+                            {value::string("x"), value::string("x")},
+                            {value::none(), value()}};
+  for (const auto& [a, b] : pairs) {
+    EXPECT_TRUE(same_value_zero(a, b, cost)) << display(a, cost);
+    EXPECT_EQ(same_value_zero_hash(a, cost), same_value_zero_hash(b, cost)) << display(a, cost);
+  }
+  EXPECT_FALSE(same_value_zero(value::integer(1), value::string("1"), cost));
+  EXPECT_FALSE(same_value_zero(value::list({}), value::list({}), cost));  // identity
 }
 
 TEST(jinja_values, truthiness) {
