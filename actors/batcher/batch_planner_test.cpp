@@ -17,7 +17,7 @@ sequence_job job(job_id id, std::string prompt, int max_new, std::vector<std::st
   byte_tokenizer t;
   sequence_job j;
   j.job = id;
-  j.prompt = t.encode(prompt, true);
+  j.prompt = t.encode(prompt, {.add_special = true, .parse_special = true});
   j.max_new_tokens = max_new;
   j.stop = std::move(stop);
   return j;

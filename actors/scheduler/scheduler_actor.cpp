@@ -102,7 +102,7 @@ caf::result<submit_reply> submit(scheduler_ptr self, job_spec& spec, const job_s
   limits.max_prompt_bytes = s.setup.max_prompt_bytes;
   limits.max_seq_len = ms.max_seq_len;
   if (auto st = validate_submit(spec, id, limits); !st.ok()) return reject(std::move(st));
-  auto prompt = ms.tok->encode(spec.prompt, true);
+  auto prompt = ms.tok->encode(spec.prompt, {.add_special = true, .parse_special = true});
   if (prompt.empty() || prompt.size() + 1 > ms.max_seq_len)
     return reject(make_status(errc::prompt_too_long,
                               job_name(id) + ": the prompt has " + std::to_string(prompt.size()) +

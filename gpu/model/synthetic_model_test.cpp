@@ -55,7 +55,7 @@ TEST(synthetic_model, loads_as_a_llama_model_with_a_working_tokenizer) {
     const auto tok = load_tokenizer(m->file());
     EXPECT_EQ(tok->vocab_size(), 700);
     const std::string text = "Synthetic models tokenize: any text, even ünïcode 🙂.";
-    auto ids = tok->encode(text, true);
+    auto ids = tok->encode(text, {.add_special = true, .parse_special = true});
     EXPECT_EQ(ids.front(), tok->bos());
     detokenizer d(tok, ids.front());
     std::string back;
@@ -74,7 +74,9 @@ TEST(synthetic_model, constant_model_always_predicts_its_token_and_carries_a_tem
   write_synthetic_model(o, path);
   auto eng = reference_engine::open(path);
   step_input in;
-  in.seqs.push_back({1, eng->tokens()->encode("any prompt at all", true), 0, true, 0, {}});
+  const auto prompt =
+      eng->tokens()->encode("any prompt at all", {.add_special = true, .parse_special = true});
+  in.seqs.push_back({1, prompt, 0, true, 0, {}});
   for (uint32_t i = 0; i < 4; ++i) {
     const auto out = eng->step(in);
     ASSERT_EQ(out.tokens.at(0), 321) << "step " << i;

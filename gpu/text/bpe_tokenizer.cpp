@@ -43,9 +43,11 @@ int char_to_byte(char32_t c) {
 
 bpe_tokenizer::bpe_tokenizer(vocab_data vocab) : vocab_tokenizer(std::move(vocab)) {
   const auto pre = pre_tokenizer_from_name(v_.pre);
-  if (!pre) throw std::invalid_argument("unknown BPE pre-tokenizer '" + v_.pre + "'");
+  if (!pre) {
+    throw std::invalid_argument("unknown BPE pre-tokenizer '" + v_.pre +
+                                "' (tokenizer.ggml.pre); supported: " + supported_pre_tokenizers());
+  }
   pre_ = *pre;
-  ignore_merges_ = pre_ == pre_tokenizer_kind::llama3;
   ranks_.reserve(v_.merges.size());
   for (size_t i = 0; i < v_.merges.size(); ++i) {
     const std::string& m = v_.merges[i];
@@ -95,23 +97,25 @@ int32_t bpe_tokenizer::rank(std::string_view left, std::string_view right) const
   return it == ranks_.end() ? -1 : it->second;
 }
 
-std::vector<token_id> bpe_tokenizer::encode(std::string_view text, bool add_bos) const {
+std::vector<token_id> bpe_tokenizer::encode(std::string_view text,
+                                            const encode_options& options) const {
   std::vector<token_id> out;
-  if (add_bos && v_.add_bos && v_.bos >= 0) out.push_back(v_.bos);
-  for (const auto& f : special_.split(text)) {
+  if (options.add_special && v_.add_bos && v_.bos >= 0) out.push_back(v_.bos);
+  for (const auto& f : special_.split(text, options.parse_special)) {
     if (f.id >= 0) {
       out.push_back(f.id);
       continue;
     }
-    for (std::string_view word : pre_tokenize(pre_, f.text)) encode_word(word, out);
+    for (std::string_view word : pre_tokenize(pre_.kind, f.text)) encode_word(word, out);
   }
+  if (options.add_special && v_.add_eos && v_.eos >= 0) out.push_back(v_.eos);
   return out;
 }
 
 void bpe_tokenizer::encode_word(std::string_view word, std::vector<token_id>& out) const {
   std::string m;  // the word in stand-in characters
   for (char c : word) m.append(byte_chars_[static_cast<unsigned char>(c)]);
-  if (ignore_merges_) {
+  if (pre_.ignore_merges) {
     if (token_id id = find(m); id >= 0) {
       out.push_back(id);
       return;

@@ -2,10 +2,11 @@
 
 namespace troupe {
 
-std::vector<token_id> byte_tokenizer::encode(std::string_view text, bool add_bos) const {
+std::vector<token_id> byte_tokenizer::encode(std::string_view text,
+                                             const encode_options& options) const {
   std::vector<token_id> out;
   out.reserve(text.size() + 1);
-  if (add_bos) out.push_back(bos_id);
+  if (options.add_special) out.push_back(bos_id);
   for (unsigned char c : text) out.push_back(static_cast<token_id>(c) + offset);
   return out;
 }

@@ -12,7 +12,8 @@ class byte_tokenizer : public tokenizer {
   static constexpr token_id eos_id = 2;
   static constexpr token_id offset = 3;
 
-  std::vector<token_id> encode(std::string_view text, bool add_bos) const override;
+  std::vector<token_id> encode(std::string_view text, const encode_options& options) const override;
+  // One token per byte, BOS first with add_special; nothing is special in text.
   std::string token_bytes(token_id id, token_id previous) const override;
   int32_t vocab_size() const override { return 256 + offset; }
   token_id bos() const override { return bos_id; }

@@ -13,7 +13,7 @@ std::shared_ptr<const tokenizer> bytes() {
 }
 
 std::vector<token_id> ids(std::string_view s) {
-  return byte_tokenizer{}.encode(s, false);
+  return byte_tokenizer{}.encode(s, {});
 }
 
 TEST(Detokenizer, NeverSplitsACharacter) {

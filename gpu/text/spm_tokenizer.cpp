@@ -80,11 +80,12 @@ spm_tokenizer::spm_tokenizer(vocab_data vocab) : vocab_tokenizer(std::move(vocab
   }
 }
 
-std::vector<token_id> spm_tokenizer::encode(std::string_view text, bool add_bos) const {
+std::vector<token_id> spm_tokenizer::encode(std::string_view text,
+                                            const encode_options& options) const {
   std::vector<token_id> out;
-  if (add_bos && v_.add_bos && v_.bos >= 0) out.push_back(v_.bos);
+  if (options.add_special && v_.add_bos && v_.bos >= 0) out.push_back(v_.bos);
   bool after_special = true;  // the start of the text counts as following a special token
-  for (const auto& f : special_.split(text)) {
+  for (const auto& f : special_.split(text, options.parse_special)) {
     if (f.id >= 0) {
       out.push_back(f.id);
       after_special = true;
@@ -96,6 +97,7 @@ std::vector<token_id> spm_tokenizer::encode(std::string_view text, bool add_bos)
     encode_text(replace_all(s, " ", space_mark), out);
     after_special = false;
   }
+  if (options.add_special && v_.add_eos && v_.eos >= 0) out.push_back(v_.eos);
   return out;
 }
 
@@ -121,7 +123,9 @@ void spm_tokenizer::encode_text(std::string_view text, std::vector<token_id>& ou
 
 std::string spm_tokenizer::token_bytes(token_id id, token_id previous) const {
   std::string p = vocab_tokenizer::token_bytes(id, previous);
-  if (previous == v_.bos && v_.bos >= 0 && !p.empty() && p[0] == ' ') p.erase(0, 1);
+  if (v_.add_space_prefix && previous == v_.bos && v_.bos >= 0 && !p.empty() && p[0] == ' ') {
+    p.erase(0, 1);
+  }
   return p;
 }
 

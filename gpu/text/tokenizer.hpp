@@ -15,13 +15,26 @@ namespace troupe {
 
 using token_id = int32_t;
 
+struct encode_options {
+  bool add_special = false;
+  // Add the tokens the model adds around a sequence: BOS first and/or EOS last, as its
+  // tokenizer.ggml.add_bos_token / add_eos_token flags say (llama.cpp's add_special).
+  bool parse_special = false;
+  // Text spelling a control token (<|eot_id|>, <start_of_turn>, ...) becomes that token; without
+  // it such text is tokenized as ordinary text (llama.cpp's parse_special). User-defined added
+  // tokens (<think>, <tool_call>, ...) are matched either way, as llama.cpp and Hugging Face do.
+};
+// Prompts from chat templates need both (what llama.cpp's server and vLLM do); text that must
+// not be able to inject control tokens (user content tokenized on its own) leaves parse_special
+// off.
+
 class tokenizer {
  public:
   virtual ~tokenizer() = default;
 
-  virtual std::vector<token_id> encode(std::string_view text, bool add_bos) const = 0;
-  // Token ids for `text`; with `add_bos` the model's beginning-of-sequence token comes first
-  // (when the model defines one).
+  virtual std::vector<token_id> encode(std::string_view text,
+                                       const encode_options& options) const = 0;
+  // Token ids for `text`.
 
   virtual std::string token_bytes(token_id id, token_id previous) const = 0;
   // The bytes `id` contributes to the output text when it follows `previous` (-1 at the start of

@@ -1,28 +1,43 @@
 #include "gpu/text/unicode_class.hpp"
 
 #include <algorithm>
+#include <array>
 
 namespace troupe::unicode {
 
 namespace {
 
-bool in_ranges(const code_range* r, size_t n, char32_t cp) {
-  const code_range* end = r + n;
-  const code_range* it =
-      std::upper_bound(r, end, cp, [](char32_t c, const code_range& x) { return c < x.first; });
-  return it != r && cp <= (it - 1)->last;
+// ASCII is looked up in a table built once from the ranges.
+const std::array<category, 128>& ascii_categories() {
+  static const std::array<category, 128> t = [] {
+    std::array<category, 128> a{};
+    for (const category_range* r = tables::categories; r->first < 128; ++r) {
+      for (char32_t c = r->first; c <= r->last && c < 128; ++c) a[c] = r->cat;
+    }
+    return a;
+  }();
+  return t;
 }
 
 }  // namespace
 
+category general_category(char32_t cp) {
+  if (cp < 128) return ascii_categories()[cp];
+  const category_range* begin = tables::categories;
+  const category_range* end = begin + tables::categories_count;
+  const category_range* it = std::upper_bound(
+      begin, end, cp, [](char32_t c, const category_range& x) { return c < x.first; });
+  return it != begin && cp <= (it - 1)->last ? (it - 1)->cat : category::Cn;
+}
+
 bool is_letter(char32_t cp) {
   if (cp < 0x80) return (cp | 0x20) >= 'a' && (cp | 0x20) <= 'z';
-  return in_ranges(tables::letters, tables::letters_count, cp);
+  return is_letter(general_category(cp));
 }
 
 bool is_number(char32_t cp) {
   if (cp < 0x80) return cp >= '0' && cp <= '9';
-  return in_ranges(tables::numbers, tables::numbers_count, cp);
+  return is_number(general_category(cp));
 }
 
 bool is_whitespace(char32_t cp) {

@@ -1,6 +1,7 @@
-// Unicode character classes for pre-tokenization (\p{L}, \p{N}, \s) and UTF-8 decoding.
+// Unicode character classes for pre-tokenization (\p{L}, \p{N}, \p{M}, \p{P}, \p{S}, \p{Lu}, ...,
+// \s) and UTF-8 decoding.
 //
-// Letter and number ranges are generated from the Unicode database (unicode_tables.cpp, see
+// General categories are generated from the Unicode database (unicode_tables.cpp, see
 // tools/gen_unicode_tables.py); whitespace is Unicode's White_Space property, as in the regex
 // engines Hugging Face tokenizers use.
 #pragma once
@@ -12,17 +13,47 @@
 
 namespace troupe::unicode {
 
-struct code_range {
+// clang-format off
+enum class category : uint8_t {
+  Cn,  // unassigned
+  Lu, Ll, Lt, Lm, Lo,          // letters
+  Mn, Mc, Me,                  // marks
+  Nd, Nl, No,                  // numbers
+  Pc, Pd, Ps, Pe, Pi, Pf, Po,  // punctuation
+  Sm, Sc, Sk, So,              // symbols
+  Zs, Zl, Zp,                  // separators
+  Cc, Cf, Cs, Co,              // other
+};
+// clang-format on
+
+struct category_range {
   char32_t first;
   char32_t last;
+  category cat;
 };
 
 namespace tables {
-extern const code_range letters[];
-extern const size_t letters_count;
-extern const code_range numbers[];
-extern const size_t numbers_count;
+extern const category_range categories[];  // ascending, not overlapping; Cn left out
+extern const size_t categories_count;
 }  // namespace tables
+
+category general_category(char32_t cp);
+
+inline bool is_letter(category c) {
+  return c >= category::Lu && c <= category::Lo;
+}
+inline bool is_mark(category c) {
+  return c >= category::Mn && c <= category::Me;
+}
+inline bool is_number(category c) {
+  return c >= category::Nd && c <= category::No;
+}
+inline bool is_punctuation(category c) {
+  return c >= category::Pc && c <= category::Po;
+}
+inline bool is_symbol(category c) {
+  return c >= category::Sm && c <= category::So;
+}
 
 bool is_letter(char32_t cp);      // general category L*
 bool is_number(char32_t cp);      // general category N*

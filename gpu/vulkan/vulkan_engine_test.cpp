@@ -96,7 +96,8 @@ TEST_F(StoriesEngine, GreedyFromBosMatchesReferenceByteForByte) {
 }
 
 TEST_F(StoriesEngine, GreedyOnceUponATimeMatchesReferenceByteForByte) {
-  const auto prompt = engine_->tokens()->encode("Once upon a time", true);
+  const auto prompt =
+      engine_->tokens()->encode("Once upon a time", {.add_special = true, .parse_special = true});
   const size_t n = 200 - (prompt.size() - 1);
   const auto got = generate(*engine_, 2, prompt, n);
   std::vector<token_id> all(prompt.begin() + 1, prompt.end());
@@ -111,7 +112,7 @@ TEST_F(StoriesEngine, GreedyOnceUponATimeMatchesReferenceByteForByte) {
 TEST_F(StoriesEngine, ReferenceOutputsHoldInsideAMixedBatch) {
   const auto ref_ids = read_ids("stories260K.greedy-from-bos.ids.txt");
   const auto tok = engine_->tokens();
-  const auto once = tok->encode("Once upon a time", true);
+  const auto once = tok->encode("Once upon a time", {.add_special = true, .parse_special = true});
   const size_t once_n = 200 - (once.size() - 1);
   const auto once_alone = generate(*engine_, 900, once, once_n);
 
@@ -142,7 +143,7 @@ TEST_F(StoriesEngine, ReferenceOutputsHoldInsideAMixedBatch) {
                          "Mom"};
   for (size_t i = 0; i < 14; ++i) {
     jobs.push_back({200 + i,
-                    tok->encode(texts[i], true),
+                    tok->encode(texts[i], {.add_special = true, .parse_special = true}),
                     1 + i % 5,
                     (i * 7) % 40,
                     10 + (i * 13) % 60,
@@ -204,7 +205,7 @@ TEST_F(StoriesEngine, SharedPromptPrefixIsReusedAndGivesIdenticalTokens) {
   auto prompt = tok->encode(
       "Once upon a time, there was a little girl named Lily. She loved to play outside in the "
       "park with her friends. One day, she saw a big red ball under a tree and",
-      true);
+      {.add_special = true, .parse_special = true});
   ASSERT_GT(prompt.size(), 40u);
   const auto before = vulkan_engine_statistics(*engine_);
   const auto first = generate(*engine_, 50, prompt, 20);

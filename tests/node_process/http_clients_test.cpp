@@ -295,7 +295,8 @@ TEST_F(HttpClients, ChatOnARealTokenizerAndTemplate) {
   for (size_t i = 0; i < conversations.size(); ++i) {
     std::vector<chat_message> messages;
     for (const auto& m : conversations[i]) messages.push_back({m["role"], m["content"]});
-    const auto ids = tok->encode(tmpl.render(messages, true), true);
+    const auto ids =
+        tok->encode(tmpl.render(messages, true), {.add_special = true, .parse_special = true});
     EXPECT_EQ(ids, expected[i].get<std::vector<token_id>>()) << "conversation " << i;
     // Through the server: the same prompt, and generation stops at <|eot_id|> at once.
     auto r = post("/v1/chat/completions",

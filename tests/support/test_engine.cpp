@@ -142,7 +142,7 @@ uint32_t test_engine::peak_blocks() const {
 
 std::string expected_text(const std::string& prompt, int max_tokens, const sampling_params& p) {
   byte_tokenizer tok;
-  auto history = tok.encode(prompt, true);
+  auto history = tok.encode(prompt, {.add_special = true, .parse_special = true});
   std::string out;
   for (int i = 0; i < max_tokens; ++i) {
     auto t = test_engine::next_token(history, static_cast<uint32_t>(i), p);

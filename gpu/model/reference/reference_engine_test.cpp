@@ -135,7 +135,8 @@ TEST_F(stories_engine, greedy_from_bos_matches_llama2c) {
 TEST_F(stories_engine, greedy_once_upon_a_time_matches_llama2c) {
   std::vector<job> jobs(1);
   jobs[0].id = 1;
-  jobs[0].prompt = engine_->tokens()->encode("Once upon a time", true);
+  jobs[0].prompt =
+      engine_->tokens()->encode("Once upon a time", {.add_special = true, .parse_special = true});
   ASSERT_EQ(jobs[0].prompt, (std::vector<token_id>{1, 403, 407, 261, 378}));
   // 200 positions after BOS in total, the prompt's included.
   jobs[0].max_new = 200 - (static_cast<int>(jobs[0].prompt.size()) - 1);
@@ -146,9 +147,12 @@ TEST_F(stories_engine, greedy_once_upon_a_time_matches_llama2c) {
 }
 
 TEST_F(stories_engine, batch_of_16_joining_and_leaving_matches_solo_runs) {
-  const auto once = engine_->tokens()->encode("Once upon a time", true);
-  const auto lily = engine_->tokens()->encode("Lily and Ben went to the park with their dog", true);
-  const auto sad = engine_->tokens()->encode("The little bird was sad", true);
+  const auto once =
+      engine_->tokens()->encode("Once upon a time", {.add_special = true, .parse_special = true});
+  const auto lily = engine_->tokens()->encode("Lily and Ben went to the park with their dog",
+                                              {.add_special = true, .parse_special = true});
+  const auto sad = engine_->tokens()->encode("The little bird was sad",
+                                             {.add_special = true, .parse_special = true});
   std::vector<job> jobs;
   for (int i = 0; i < 16; ++i) {
     job j;
