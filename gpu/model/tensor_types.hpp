@@ -55,6 +55,7 @@ struct type_traits {
   uint32_t block_size;  // elements per block (1 for plain types)
   uint32_t type_size;   // bytes per block
   bool dequantizable;   // dequantize_row supports it
+  bool quantizable;     // quantize_row supports it
 };
 
 const type_traits* find_type_traits(uint32_t id);
@@ -67,15 +68,20 @@ std::string type_name(ggml_type type);
 // ggml's name, or "type#N" for an unknown id.
 
 bool is_dequantizable(ggml_type type);
+// False for unknown ids too (as is_quantizable).
 
 uint64_t row_bytes(ggml_type type, int64_t n);
 // Bytes of a row of `n` elements. Throws std::invalid_argument when `n` is negative or not a
 // multiple of the block size, or the type is unknown.
 
-// Block layouts (little-endian, packed; fp16 values are stored as their IEEE binary16 bits).
+// Block layouts, exactly ggml's (ggml-common.h): little-endian, packed, fp16 values stored as
+// their IEEE binary16 bits. "Sub-block" is a group of elements that shares one scale (and min).
 constexpr int qk4_0 = 32;
+constexpr int qk4_1 = 32;
+constexpr int qk5_0 = 32;
+constexpr int qk5_1 = 32;
 constexpr int qk8_0 = 32;
-constexpr int qk_k = 256;
+constexpr int qk_k = 256;  // super-block of the K-quants
 
 struct block_q4_0 {
   uint16_t d;             // scale
@@ -83,17 +89,64 @@ struct block_q4_0 {
 };
 // value = (nibble - 8) * d
 
+struct block_q4_1 {
+  uint16_t d;             // scale
+  uint16_t m;             // min (the value of quant 0)
+  uint8_t qs[qk4_1 / 2];  // nibbles as in q4_0
+};
+// value = nibble * d + m
+
+struct block_q5_0 {
+  uint16_t d;             // scale
+  uint8_t qh[4];          // bit j of this little-endian uint32: fifth bit of element j
+  uint8_t qs[qk5_0 / 2];  // low four bits, nibbles as in q4_0
+};
+// value = (q - 16) * d
+
+struct block_q5_1 {
+  uint16_t d;  // scale
+  uint16_t m;  // min
+  uint8_t qh[4];
+  uint8_t qs[qk5_1 / 2];  // as in q5_0
+};
+// value = q * d + m
+
 struct block_q8_0 {
   uint16_t d;  // scale
   int8_t qs[qk8_0];
 };
 // value = q * d
 
+struct block_q2_k {
+  uint8_t scales[qk_k / 16];  // 16 sub-blocks of 16: 4-bit scale (low) and 4-bit min (high)
+  uint8_t qs[qk_k / 4];       // 2-bit quants: per 128 elements 32 bytes, four 2-bit planes of 32
+  uint16_t d;                 // scale of the sub-block scales
+  uint16_t dmin;              // scale of the sub-block mins
+};
+// value = d * scale[sub] * q - dmin * min[sub]
+
+struct block_q3_k {
+  uint8_t hmask[qk_k / 8];  // third bit of the quants: element e in bit e / 32 of hmask[e % 32]
+  uint8_t qs[qk_k / 4];     // low 2 bits, laid out as q2_K's
+  uint8_t scales[12];       // 16 sub-blocks of 16: 6-bit scales, stored + 32, packed
+  uint16_t d;               // super-block scale
+};
+// value = d * (scale[sub] - 32) * (q - 4), q = low bits | third bit << 2
+
 struct block_q4_k {
   uint16_t d;            // scale of the 6-bit sub-block scales
   uint16_t dmin;         // scale of the 6-bit sub-block mins
   uint8_t scales[12];    // 8 sub-blocks of 32: 6-bit scale and min each, packed
   uint8_t qs[qk_k / 2];  // 4-bit quants, 64 elements per 32 bytes (low nibbles, then high)
+};
+// value = d * scale[sub] * q - dmin * min[sub]
+
+struct block_q5_k {
+  uint16_t d;            // as q4_K
+  uint16_t dmin;         // as q4_K
+  uint8_t scales[12];    // as q4_K
+  uint8_t qh[qk_k / 8];  // fifth bit: element e in bit e / 32 of qh[e % 32]
+  uint8_t qs[qk_k / 2];  // low 4 bits, laid out as q4_K's
 };
 // value = d * scale[sub] * q - dmin * min[sub]
 
@@ -106,8 +159,14 @@ struct block_q6_k {
 // value = d * scale[sub] * (q - 32)
 
 static_assert(sizeof(block_q4_0) == 18);
+static_assert(sizeof(block_q4_1) == 20);
+static_assert(sizeof(block_q5_0) == 22);
+static_assert(sizeof(block_q5_1) == 24);
 static_assert(sizeof(block_q8_0) == 34);
+static_assert(sizeof(block_q2_k) == 84);
+static_assert(sizeof(block_q3_k) == 110);
 static_assert(sizeof(block_q4_k) == 144);
+static_assert(sizeof(block_q5_k) == 176);
 static_assert(sizeof(block_q6_k) == 210);
 
 float fp16_to_fp32(uint16_t h);
@@ -118,11 +177,17 @@ uint16_t fp32_to_fp16(float f);
 float bf16_to_fp32(uint16_t h);
 
 void dequantize_row(ggml_type type, const void* src, float* dst, int64_t n);
-// Converts `n` elements (a multiple of the block size) starting at `src` to fp32. Throws
+// Converts `n` elements (a multiple of the block size) starting at `src` to fp32: f32, f16, bf16,
+// q4_0, q4_1, q5_0, q5_1, q8_0 and q2_K..q6_K, bit-identical to ggml's dequantize_row_*. Throws
 // std::invalid_argument for types that are not dequantizable or a bad `n`.
 
 void quantize_row(ggml_type type, const float* src, void* dst, int64_t n);
-// The inverse for f32, f16, q8_0 and q4_0, with ggml's reference rounding. Throws
-// std::invalid_argument for other types or a bad `n`.
+// The inverse for f32, f16, q4_0, q4_1, q5_0, q5_1, q8_0 and q2_K..q6_K, with ggml's reference
+// algorithms (quantize_row_*_ref, what llama.cpp's tools use without an importance matrix): the
+// bytes written are ggml's. Any finite input is fine; NaN and infinities give defined (if
+// meaningless) blocks. Throws std::invalid_argument for other types or a bad `n`.
+
+bool is_quantizable(ggml_type type);
+// quantize_row supports it.
 
 }  // namespace troupe

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -27,7 +28,53 @@ TEST(tensor_types, traits_and_row_sizes) {
   EXPECT_EQ(type_name(ggml_type::q6_k), "q6_K");
   EXPECT_EQ(type_name(static_cast<ggml_type>(99)), "type#99");
   EXPECT_TRUE(is_dequantizable(ggml_type::q4_k));
-  EXPECT_FALSE(is_dequantizable(ggml_type::q5_k));
+  EXPECT_FALSE(is_dequantizable(ggml_type::iq2_xxs));
+  EXPECT_FALSE(is_dequantizable(ggml_type::q8_1));
+  EXPECT_FALSE(is_dequantizable(static_cast<ggml_type>(99)));
+  EXPECT_FALSE(is_quantizable(ggml_type::bf16));
+  EXPECT_FALSE(is_quantizable(static_cast<ggml_type>(99)));
+}
+
+// Every format of the llama.cpp files: sizes as ggml defines them, both directions supported, and
+// a row that is not a whole number of blocks rejected before anything is read or written.
+TEST(tensor_types, every_weight_format) {
+  struct expected {
+    ggml_type type;
+    const char* name;
+    uint32_t block_size, type_size;
+  };
+  const expected all[] = {
+      {ggml_type::q4_0, "q4_0", 32, 18},   {ggml_type::q4_1, "q4_1", 32, 20},
+      {ggml_type::q5_0, "q5_0", 32, 22},   {ggml_type::q5_1, "q5_1", 32, 24},
+      {ggml_type::q8_0, "q8_0", 32, 34},   {ggml_type::q2_k, "q2_K", 256, 84},
+      {ggml_type::q3_k, "q3_K", 256, 110}, {ggml_type::q4_k, "q4_K", 256, 144},
+      {ggml_type::q5_k, "q5_K", 256, 176}, {ggml_type::q6_k, "q6_K", 256, 210},
+  };
+  for (const auto& e : all) {
+    SCOPED_TRACE(e.name);
+    const type_traits& t = traits_of(e.type);
+    EXPECT_EQ(type_name(e.type), e.name);
+    EXPECT_EQ(t.block_size, e.block_size);
+    EXPECT_EQ(t.type_size, e.type_size);
+    EXPECT_TRUE(is_dequantizable(e.type));
+    EXPECT_TRUE(is_quantizable(e.type));
+    EXPECT_EQ(row_bytes(e.type, 0), 0u);
+    EXPECT_EQ(row_bytes(e.type, e.block_size), e.type_size);
+    EXPECT_EQ(row_bytes(e.type, 4096), 4096u / e.block_size * e.type_size);
+    const int64_t bad[] = {1, e.block_size / 2, e.block_size + 16, -int64_t{e.block_size}};
+    std::vector<float> x(2 * e.block_size, 1.0f);
+    std::vector<uint8_t> q(2 * e.type_size);
+    for (int64_t n : bad) {
+      EXPECT_THROW(row_bytes(e.type, n), std::invalid_argument) << n;
+      EXPECT_THROW(quantize_row(e.type, x.data(), q.data(), n), std::invalid_argument) << n;
+      EXPECT_THROW(dequantize_row(e.type, q.data(), x.data(), n), std::invalid_argument) << n;
+    }
+  }
+  float x[256] = {};
+  uint8_t q[256];
+  EXPECT_THROW(dequantize_row(ggml_type::iq2_xxs, q, x, 256), std::invalid_argument);
+  EXPECT_THROW(quantize_row(ggml_type::iq4_nl, x, q, 32), std::invalid_argument);
+  EXPECT_THROW(quantize_row(ggml_type::bf16, x, q, 4), std::invalid_argument);
 }
 
 TEST(tensor_types, fp16_round_trips_every_value) {
@@ -126,9 +173,25 @@ TEST(tensor_types, quantizing_non_finite_values_is_defined) {
   x[9] = std::numeric_limits<float>::infinity();
   uint8_t q[34];
   float y[32];
-  for (ggml_type t : {ggml_type::q8_0, ggml_type::q4_0}) {
+  for (ggml_type t :
+       {ggml_type::q8_0, ggml_type::q4_0, ggml_type::q4_1, ggml_type::q5_0, ggml_type::q5_1}) {
     quantize_row(t, x, q, 32);  // must not hit an undefined float-to-int conversion
     dequantize_row(t, q, y, 32);
+  }
+  // The K-quants, with NaN, infinities and huge values in different sub-blocks.
+  std::vector<float> big(512);
+  for (int j = 0; j < 512; ++j) big[j] = static_cast<float>(j % 37) - 18.0f;
+  big[3] = std::numeric_limits<float>::quiet_NaN();
+  big[40] = std::numeric_limits<float>::infinity();
+  big[300] = -std::numeric_limits<float>::infinity();
+  big[100] = 3e38f;
+  big[101] = -3e38f;
+  std::vector<uint8_t> kq(2 * 210);
+  std::vector<float> ky(512);
+  for (ggml_type t :
+       {ggml_type::q2_k, ggml_type::q3_k, ggml_type::q4_k, ggml_type::q5_k, ggml_type::q6_k}) {
+    quantize_row(t, big.data(), kq.data(), 512);
+    dequantize_row(t, kq.data(), ky.data(), 512);
   }
   SUCCEED();
 }
@@ -142,7 +205,7 @@ TEST(tensor_types, f16_quantize_matches_scalar_conversion) {
   dequantize_row(ggml_type::f16, h, y, 4);
   EXPECT_EQ(y[0], 1.0f);
   EXPECT_TRUE(std::isinf(y[3]));
-  EXPECT_THROW(quantize_row(ggml_type::q4_k, x, h, 256), std::invalid_argument);
+  EXPECT_THROW(quantize_row(ggml_type::iq2_xxs, x, h, 256), std::invalid_argument);
 }
 
 TEST(tensor_types, bf16) {
@@ -151,65 +214,6 @@ TEST(tensor_types, bf16) {
   dequantize_row(ggml_type::bf16, h, y, 2);
   EXPECT_EQ(y[0], 1.0f);
   EXPECT_EQ(y[1], -3.0f);
-}
-
-// q4_K and q6_K are checked against an independent, per-element statement of the layout.
-TEST(tensor_types, q4_k_layout) {
-  std::mt19937 rng(11);
-  int sc[8], mn[8];
-  for (int j = 0; j < 8; ++j) {
-    sc[j] = static_cast<int>(rng() % 64);
-    mn[j] = static_cast<int>(rng() % 64);
-  }
-  block_q4_k b{};
-  b.d = fp32_to_fp16(0.25f);
-  b.dmin = fp32_to_fp16(0.125f);
-  for (int j = 0; j < 8; ++j) {
-    if (j < 4) {
-      b.scales[j] = static_cast<uint8_t>(sc[j]);
-      b.scales[j + 4] = static_cast<uint8_t>(mn[j]);
-    } else {
-      b.scales[j + 4] = static_cast<uint8_t>((sc[j] & 0xf) | ((mn[j] & 0xf) << 4));
-      b.scales[j - 4] |= static_cast<uint8_t>((sc[j] >> 4) << 6);
-      b.scales[j] |= static_cast<uint8_t>((mn[j] >> 4) << 6);
-    }
-  }
-  for (auto& q : b.qs) q = static_cast<uint8_t>(rng());
-  float y[256];
-  dequantize_row(ggml_type::q4_k, &b, y, 256);
-  for (int e = 0; e < 256; ++e) {
-    const int sub = e / 32;
-    const uint8_t byte = b.qs[(e / 64) * 32 + e % 32];
-    const int q = (e % 64) < 32 ? (byte & 0xf) : (byte >> 4);
-    EXPECT_EQ(y[e], 0.25f * static_cast<float>(sc[sub]) * static_cast<float>(q) -
-                        0.125f * static_cast<float>(mn[sub]))
-        << e;
-  }
-}
-
-TEST(tensor_types, q6_k_layout) {
-  std::mt19937 rng(13);
-  block_q6_k b{};
-  for (auto& v : b.ql) v = static_cast<uint8_t>(rng());
-  for (auto& v : b.qh) v = static_cast<uint8_t>(rng());
-  for (auto& v : b.scales) v = static_cast<int8_t>(rng());
-  b.d = fp32_to_fp16(0.5f);
-  std::vector<uint8_t> two(2 * sizeof b);  // two blocks: the second is a copy
-  std::memcpy(two.data(), &b, sizeof b);
-  std::memcpy(two.data() + sizeof b, &b, sizeof b);
-  float y[512];
-  dequantize_row(ggml_type::q6_k, two.data(), y, 512);
-  for (int e = 0; e < 256; ++e) {
-    const int n = e / 128, r = e % 128, l = r % 32, g = r / 32;
-    const uint8_t lo = b.ql[n * 64 + l + (g & 1) * 32];
-    const int low = g < 2 ? (lo & 0xf) : (lo >> 4);
-    const int high = (b.qh[n * 32 + l] >> (2 * g)) & 3;
-    const int scale = b.scales[n * 8 + l / 16 + 2 * g];
-    const float expected =
-        0.5f * static_cast<float>(scale) * static_cast<float>((low | (high << 4)) - 32);
-    EXPECT_EQ(y[e], expected) << e;
-    EXPECT_EQ(y[e + 256], expected) << e;
-  }
 }
 
 }  // namespace
