@@ -324,7 +324,7 @@ typename Inspector::result_type inspect(Inspector& f, sampling_params& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, sequence_input& x) {
   return f(caf::meta::type_name("sequence_input"), x.seq, x.tokens, x.pos, x.sample, x.sample_index,
-           x.params);
+           x.params, x.want_logits);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, step_input& x) {
@@ -332,7 +332,8 @@ typename Inspector::result_type inspect(Inspector& f, step_input& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, step_output& x) {
-  return f(caf::meta::type_name("step_output"), x.tokens, x.prefix_queried, x.prefix_hits);
+  return f(caf::meta::type_name("step_output"), x.tokens, x.prefix_queried, x.prefix_hits,
+           x.logits);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, device_info& x) {
@@ -343,7 +344,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, engine_info& x) {
   return f(caf::meta::type_name("engine_info"), x.model, x.architecture, x.vocab_size,
            x.context_length, x.kv_block_tokens, x.kv_blocks, x.kv_block_bytes, x.weight_bytes,
-           x.device);
+           x.activation_bytes, x.device);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, status& x) {

@@ -38,6 +38,7 @@ struct sequence_input {
   bool sample = false;           // produce the token that follows the last one
   uint32_t sample_index = 0;     // number of tokens this sequence generated before this one
   sampling_params params;
+  bool want_logits = false;  // with `sample`: also return the raw scores the token was drawn from
 };
 
 struct step_input {
@@ -48,6 +49,10 @@ struct step_output {
   std::vector<token_id> tokens;  // one per input sequence, in order; -1 where `sample` was false
   uint32_t prefix_queried = 0;   // prompt tokens of new sequences looked up in the prefix cache
   uint32_t prefix_hits = 0;      // ... of which were found there and not computed again
+  std::vector<std::vector<float>> logits;  // empty unless a sequence set `want_logits`; then one
+                                           // per input sequence: the model's scores over the
+                                           // vocabulary (before penalties and sampling) where
+                                           // `sample` and `want_logits` were set, else empty
 };
 
 struct device_info {
@@ -68,6 +73,7 @@ struct engine_info {
   uint32_t kv_blocks = 0;         // blocks in this engine's KV cache
   uint64_t kv_block_bytes = 0;    // device bytes per block
   uint64_t weight_bytes = 0;      // device bytes of the weights
+  uint64_t activation_bytes = 0;  // device bytes of the step's buffers (KV and weights apart)
   device_info device;
 };
 

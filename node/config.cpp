@@ -203,6 +203,7 @@ cluster_config read(const toml::table& root, const std::string& file) {
     m.kv_block_tokens =
         r.integer<uint32_t>("kv_block_tokens", false, 1, 4096).value_or(m.kv_block_tokens);
     m.kv_memory_mb = r.integer<uint64_t>("kv_memory_mb", false, 0, 1ll << 30).value_or(0);
+    m.device_memory_mb = r.integer<uint64_t>("device_memory_mb", false, 0, 1ll << 30).value_or(0);
     if (auto t = r.string("chat_template", false)) {
       if (t->empty()) r.fail("chat_template", "must not be empty (omit it to use the model's)");
       m.chat_template =
@@ -233,6 +234,7 @@ cluster_config read(const toml::table& root, const std::string& file) {
     n.models = r.string_list("models", false);
     n.max_batch_size = r.integer<uint32_t>("max_batch_size", false, 1, 4096).value_or(0);
     n.kv_memory_mb = r.integer<uint64_t>("kv_memory_mb", false, 1, 1ll << 30).value_or(0);
+    n.device_memory_mb = r.integer<uint64_t>("device_memory_mb", false, 1, 1ll << 30).value_or(0);
     n.cpu_threads = r.integer<uint32_t>("cpu_threads", false, 0, 1024);
     for (const auto& other : cfg.nodes)
       if (other.name == n.name) r.fail("name", "node '" + n.name + "' is defined twice");

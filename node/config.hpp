@@ -49,8 +49,10 @@ struct node_config {
   std::string data_dir;
   std::vector<std::string> devices;  // Vulkan device indices ("0") or name fragments ("llvmpipe")
   std::vector<std::string> models;
-  uint32_t max_batch_size = 0;  // overrides the models' max_batch_size on this node (0: keep)
-  uint64_t kv_memory_mb = 0;    // overrides the models' kv_memory_mb on this node (0: keep)
+  uint32_t max_batch_size = 0;    // overrides the models' max_batch_size on this node (0: keep)
+  uint64_t kv_memory_mb = 0;      // overrides the models' kv_memory_mb on this node (0: keep)
+  uint64_t device_memory_mb = 0;  // the most device memory all models together take on each of
+                                  // this node's devices (0: what is free)
   std::optional<uint32_t> cpu_threads;  // threads of a CPU Vulkan device (lavapipe); 0: inline
 };
 
@@ -63,9 +65,11 @@ struct model_config {
   uint32_t max_seq_len = 2048;
   uint32_t max_step_tokens = 512;
   uint32_t kv_block_tokens = 16;
-  uint64_t kv_memory_mb = 0;  // KV-cache budget per device; 0 = derived from free device memory
-  std::string chat_template;  // overrides the GGUF's tokenizer.chat_template; empty = keep it.
-                              // "@file" in the config is read here (relative to the config)
+  uint64_t kv_memory_mb = 0;      // KV-cache budget per device; 0 = derived from free device memory
+  uint64_t device_memory_mb = 0;  // the most device memory the model takes per device (weights,
+                                  // step buffers, KV cache); 0 = what is free
+  std::string chat_template;      // overrides the GGUF's tokenizer.chat_template; empty = keep it.
+                                  // "@file" in the config is read here (relative to the config)
 };
 
 struct cluster_config {

@@ -107,6 +107,20 @@ TEST(Config, ErrorsNameTheFileTheKeyAndTheProblem) {
   EXPECT_NE(e.message().find("x.toml:1:"), std::string::npos) << e.message();
 }
 
+TEST(Config, DeviceMemoryBudgets) {
+  auto r = parse_config(
+      replace(replace(valid, "models = [\"m\"]", "models = [\"m\"]\ndevice_memory_mb = 8192"),
+              "max_queued = 8", "max_queued = 8\ndevice_memory_mb = 4096"),
+      "x.toml");
+  ASSERT_TRUE(std::holds_alternative<cluster_config>(r)) << std::get<config_error>(r).message();
+  EXPECT_EQ(std::get<cluster_config>(r).nodes[0].device_memory_mb, 8192u);
+  EXPECT_EQ(std::get<cluster_config>(r).model("m")->device_memory_mb, 4096u);
+  auto e = error_of(replace(valid, "models = [\"m\"]", "models = [\"m\"]\ndevice_memory_mb = 0"));
+  EXPECT_EQ(e.key, "node[0].device_memory_mb");
+  e = error_of(replace(valid, "max_queued = 8", "max_queued = 8\ndevice_memory_mb = -1"));
+  EXPECT_EQ(e.key, "model[0].device_memory_mb");
+}
+
 TEST(Config, CpuThreadsIsANodeSetting) {
   auto r = parse_config(replace(valid, "models = [\"m\"]", "models = [\"m\"]\ncpu_threads = 0"),
                         "x.toml");

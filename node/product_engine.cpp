@@ -15,6 +15,7 @@ engine_factory vulkan_engine_factory(const cluster_config&) {
     o.device = device;
     o.kv_block_tokens = m.kv_block_tokens;
     o.kv_memory_bytes = m.kv_memory_mb << 20;
+    o.memory_budget_bytes = m.device_memory_mb << 20;
     o.max_seq_len = m.max_seq_len;
     o.max_batch_size = m.max_batch_size;
     o.max_step_tokens = m.max_step_tokens;

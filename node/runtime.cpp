@@ -17,6 +17,7 @@
 #include "actors/metrics/store_metrics.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
 #include "actors/worker/worker_actor.hpp"
+#include "node/device_budget.hpp"
 #include "node/engine_probe.hpp"
 
 namespace troupe {
@@ -42,6 +43,7 @@ node_runtime::node_runtime(caf::actor_system& sys, runtime_options options)
 
   // Engines first: loading is what fails in practice, and it must fail before anything serves.
   for (const auto& device : self_node->devices) {
+    device_budget budget(self_node->device_memory_mb);
     for (const auto& name : self_node->models) {
       // This node's view of the model: its own device limits where it sets them.
       node_models_.push_back(*cfg.model(name));
@@ -51,7 +53,9 @@ node_runtime::node_runtime(caf::actor_system& sys, runtime_options options)
         model->max_step_tokens = std::max(model->max_step_tokens, model->max_batch_size);
       }
       if (self_node->kv_memory_mb) model->kv_memory_mb = self_node->kv_memory_mb;
+      model->device_memory_mb = budget.grant_mb(name, model->device_memory_mb);
       auto eng = options_.make_engine(*model, device);
+      budget.charge(eng->info());
       if (eng->info().kv_block_tokens != model->kv_block_tokens)
         throw std::runtime_error("engine for model '" + name + "' uses KV blocks of " +
                                  std::to_string(eng->info().kv_block_tokens) +

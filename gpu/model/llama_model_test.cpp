@@ -75,7 +75,8 @@ TEST_F(llama_model_test, stories260k_hparams_and_views) {
   EXPECT_FLOAT_EQ(h.rms_eps, 1e-5f);
   EXPECT_FALSE(h.tied_output);
   EXPECT_FALSE(h.qkv_bias);
-  EXPECT_FALSE(m.rope_freqs().present());
+  EXPECT_FALSE(m.rope_factors(2048).present());
+  EXPECT_EQ(h.rope_attn_factor, 1.0f);
   ASSERT_EQ(m.layers().size(), 5u);
   const llama_layer& l = m.layers()[3];
   EXPECT_EQ(l.ffn_up.name, "blk.3.ffn_up.weight");
@@ -197,11 +198,34 @@ TEST_F(llama_model_test, rope_settings) {
   w_.set_string("llama.rope.scaling.type", "none");
   w_.add_tensor_f32("rope_freqs.weight", ggml_type::f32, {4}, std::vector<float>{1, 1, 2, 8});
   ASSERT_EQ(load_error(), "");
-  EXPECT_TRUE(model_->rope_freqs().present());
+  EXPECT_EQ(model_->rope_factors(2048).name, "rope_freqs.weight");
+  EXPECT_EQ(model_->rope_factors(1 << 20).name, "rope_freqs.weight");
   EXPECT_EQ(model_->hparams().rope_freq_scale, 1.0f);
   w_.remove_tensor("rope_freqs.weight");
   w_.add_tensor_f32("rope_freqs.weight", ggml_type::f32, {3}, std::vector<float>{1, 1, 2});
   EXPECT_NE(load_error().find("rope_freqs.weight: expected 4, got 3"), std::string::npos);
+}
+
+// Phi-3's LongRoPE: short factors up to the original context, long ones beyond, as llama.cpp
+// chooses by the sequence length it is run with; attn_factor scales cos and sin.
+TEST_F(llama_model_test, long_rope_factors_follow_the_sequence_length) {
+  w_.add_tensor_f32("rope_factors_long.weight", ggml_type::f32, {4},
+                    std::vector<float>{1, 2, 4, 8});
+  EXPECT_NE(load_error().find("LongRoPE needs both"), std::string::npos);
+  w_.add_tensor_f32("rope_factors_short.weight", ggml_type::f32, {4},
+                    std::vector<float>{1, 1, 1, 1});
+  w_.set_u32("llama.rope.scaling.original_context_length", 512);
+  w_.set_f32("llama.rope.scaling.attn_factor", 1.19f);
+  ASSERT_EQ(load_error(), "");
+  EXPECT_EQ(model_->rope_factors(512).name, "rope_factors_short.weight");
+  EXPECT_EQ(model_->rope_factors(513).name, "rope_factors_long.weight");
+  EXPECT_EQ(model_->hparams().rope_attn_factor, 1.19f);
+  w_.remove("llama.rope.scaling.original_context_length");  // the trained context (2048) then
+  ASSERT_EQ(load_error(), "");
+  EXPECT_EQ(model_->rope_factors(2048).name, "rope_factors_short.weight");
+  EXPECT_EQ(model_->rope_factors(2049).name, "rope_factors_long.weight");
+  w_.add_tensor_f32("rope_freqs.weight", ggml_type::f32, {4}, std::vector<float>{1, 1, 2, 8});
+  EXPECT_NE(load_error().find("exclusive"), std::string::npos);
 }
 
 TEST_F(llama_model_test, qwen2_needs_biases_and_uses_neox_rope) {

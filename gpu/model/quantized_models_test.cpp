@@ -10,8 +10,6 @@
 // A missing file skips the test (ctest reports it as skipped), never passes it.
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -19,14 +17,13 @@
 #include <initializer_list>
 #include <map>
 #include <ostream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "gpu/model/gguf_file.hpp"
 #include "gpu/model/reference/reference_engine.hpp"
 #include "gpu/model/tensor_types.hpp"
-#include "gpu/text/detokenizer.hpp"
+#include "gpu/model/testing/llama_cpp_greedy.hpp"
 #include "tests/support/test_files.hpp"
 
 namespace troupe {
@@ -62,35 +59,20 @@ void PrintTo(const variant& v, std::ostream* os) {
 }
 
 std::string model_file(const variant& v) {
-  return std::string("stories260K-pad256.") + v.name + ".gguf";
+  return testing::pad256_model(v.name);
 }
 
 std::string jsonl_file(const variant& v) {
-  return std::string("stories260K-pad256.") + v.name + ".greedy.jsonl";
+  return testing::pad256_greedy(v.name);
 }
 
 const char f32_file[] = "stories260K-pad256.f32.gguf";
-
-// The first of `files` that cannot be found, or "".
-std::string first_missing(std::initializer_list<std::string> files) {
-  for (const auto& f : files) {
-    if (find_test_model(f).empty()) return f;
-  }
-  return "";
-}
-
-#define SKIP_UNLESS_FOUND(...)                                                        \
-  do {                                                                                \
-    const std::string missing = first_missing({__VA_ARGS__});                         \
-    if (!missing.empty())                                                             \
-      GTEST_SKIP() << "SKIPPED: " << missing << " not found (set TROUPE_MODEL_PATH)"; \
-  } while (false)
 
 using quantized_model = ::testing::TestWithParam<variant>;
 
 TEST_P(quantized_model, greedy_tokens_match_llama_cpp) {
   const variant& v = GetParam();
-  SKIP_UNLESS_FOUND(model_file(v), jsonl_file(v));
+  TROUPE_SKIP_UNLESS_MODELS(model_file(v), jsonl_file(v));
   const std::string path = find_test_model(model_file(v));
   const std::string jsonl = find_test_model(jsonl_file(v));
 
@@ -105,51 +87,15 @@ TEST_P(quantized_model, greedy_tokens_match_llama_cpp) {
     EXPECT_EQ(up->type, v.ffn_up) << type_name(up->type);
   }
 
-  std::istringstream lines(read_file(jsonl));
-  int prompts = 0;
-  uint64_t seq = 1;
-  for (std::string line; std::getline(lines, line);) {
-    if (line.empty()) continue;
-    const auto j = nlohmann::json::parse(line);
-    const auto prompt = j.at("prompt_ids").get<std::vector<token_id>>();
-    const auto want = j.at("ids").get<std::vector<token_id>>();
-    SCOPED_TRACE(j.at("prompt").get<std::string>());
-    ASSERT_FALSE(prompt.empty());
-    ASSERT_FALSE(want.empty());
-    EXPECT_EQ(engine->tokens()->encode(j.at("prompt").get<std::string>(),
-                                       {.add_special = true, .parse_special = true}),
-              prompt);
-
-    // The whole prompt in one step, then one token a step, greedy.
-    std::vector<token_id> got;
-    step_input in;
-    in.seqs.push_back({seq, prompt, 0, true, 0, {}});
-    int32_t pos = static_cast<int32_t>(prompt.size());
-    while (got.size() < want.size()) {
-      const step_output out = engine->step(in);
-      ASSERT_EQ(out.tokens.size(), 1u);
-      got.push_back(out.tokens[0]);
-      in.seqs[0] = {seq, {out.tokens[0]}, pos++, true, static_cast<uint32_t>(got.size()), {}};
-    }
-    engine->release(seq++);
-    EXPECT_EQ(got, want);
-
-    // The file's text is the generated ids decoded on their own: as at the start of a text, the
-    // first one's leading space is dropped.
-    detokenizer d(engine->tokens(), engine->tokens()->bos());
-    std::string text;
-    for (token_id t : got) text += d.push(t);
-    text += d.flush();
-    EXPECT_EQ(text, j.at("text").get<std::string>());
-    ++prompts;
-  }
-  EXPECT_GE(prompts, 3);
+  const auto cases = testing::read_greedy_jsonl(jsonl);
+  EXPECT_GE(cases.size(), 3u);
+  testing::expect_greedy_matches(*engine, cases);
 }
 
 // Every quantized tensor of the file, re-quantized here from the f32 file, byte for byte.
 TEST_P(quantized_model, quantize_row_writes_ggml_bytes) {
   const variant& v = GetParam();
-  SKIP_UNLESS_FOUND(model_file(v), f32_file);
+  TROUPE_SKIP_UNLESS_MODELS(model_file(v), f32_file);
   auto file = open_gguf(find_test_model(model_file(v)));
   auto f32 = open_gguf(find_test_model(f32_file));
   std::map<ggml_type, int> checked;
@@ -183,7 +129,7 @@ TEST_P(quantized_model, quantize_row_writes_ggml_bytes) {
 
 TEST_P(quantized_model, dequantized_weights_are_close_to_f32) {
   const variant& v = GetParam();
-  SKIP_UNLESS_FOUND(model_file(v), f32_file);
+  TROUPE_SKIP_UNLESS_MODELS(model_file(v), f32_file);
   auto file = open_gguf(find_test_model(model_file(v)));
   auto f32 = open_gguf(find_test_model(f32_file));
   for (const char* name : {"blk.0.ffn_down.weight", "blk.0.ffn_up.weight"}) {

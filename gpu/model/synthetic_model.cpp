@@ -2,9 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
+#include <vector>
 
 #include "gpu/model/gguf_writer.hpp"
 #include "gpu/model/synthetic_vocab.hpp"
@@ -44,16 +43,45 @@ class normal_stream {
   bool has_spare_ = false;
 };
 
-int32_t file_type_of(ggml_type t) {  // llama.cpp's general.file_type values
+// llama.cpp's general.file_type (LLAMA_FTYPE_MOSTLY_*) of a file whose matrices are `t`: pure
+// K-quant files are the _S variants, the Q4_K_M mix is 15.
+int32_t file_type_of(ggml_type t, bool k_quant_mix) {
+  if (k_quant_mix) return 15;
   switch (t) {
     case ggml_type::f16:
       return 1;
     case ggml_type::q4_0:
       return 2;
+    case ggml_type::q4_1:
+      return 3;
     case ggml_type::q8_0:
       return 7;
+    case ggml_type::q5_0:
+      return 8;
+    case ggml_type::q5_1:
+      return 9;
+    case ggml_type::q3_k:
+      return 11;
+    case ggml_type::q4_k:
+      return 14;
+    case ggml_type::q5_k:
+      return 16;
+    case ggml_type::q6_k:
+      return 18;
     default:
       return 0;
+  }
+}
+
+bool quantizable(ggml_type t) {
+  const auto& traits = traits_of(t);
+  std::vector<float> row(traits.block_size, 0.0f);
+  std::vector<uint8_t> out(traits.type_size);
+  try {
+    quantize_row(t, row.data(), out.data(), traits.block_size);
+    return true;
+  } catch (const std::invalid_argument&) {
+    return false;
   }
 }
 
@@ -64,18 +92,24 @@ void check(bool ok, const std::string& what) {
 }  // namespace
 
 void write_synthetic_model(const synthetic_model_options& o, const std::string& path) {
+  check(o.arch == "llama" || o.arch == "qwen2" || o.arch == "qwen3" || o.arch == "phi3",
+        "arch must be llama, qwen2, qwen3 or phi3 (got '" + o.arch + "')");
   check(o.layers >= 1 && o.dim >= 2 && o.heads >= 1 && o.kv_heads >= 1 && o.ffn >= 1,
         "layers, dim, heads, kv-heads and ffn must be positive");
   check(o.dim % o.heads == 0, "dim must be a multiple of heads");
   check(o.heads % o.kv_heads == 0, "heads must be a multiple of kv-heads");
   check((o.dim / o.heads) % 2 == 0, "the head size (dim / heads) must be even for RoPE");
-  check(o.type == ggml_type::f32 || o.type == ggml_type::f16 || o.type == ggml_type::q8_0 ||
-            o.type == ggml_type::q4_0,
-        "type must be f32, f16, q8_0 or q4_0");
-  const int64_t block = traits_of(o.type).block_size;
+  check(quantizable(o.type), "type " + type_name(o.type) + " cannot be written");
+  check(!o.k_quant_mix || o.type == ggml_type::q4_k, "the Q4_K_M mix takes type q4_k");
+  const ggml_type big = o.k_quant_mix ? ggml_type::q6_k : o.type;  // output, attn_v, ffn_down
+  const int64_t block = std::max(traits_of(o.type).block_size, traits_of(big).block_size);
   check(o.dim % block == 0 && o.ffn % block == 0,
         "dim and ffn must be multiples of " + std::to_string(block) + " for " + type_name(o.type));
   check(o.context_length >= 1, "context must be positive");
+  check(o.long_rope_context >= 0 && o.long_rope_context <= o.context_length,
+        "long-rope must lie between 0 and the context length");
+  check(o.long_rope_context == 0 || o.arch == "phi3", "LongRoPE factors are phi3's");
+  check(!o.rope_freqs || o.arch == "llama", "rope_freqs.weight is llama's");
 
   const bool spm = o.vocab_from.empty();
   const vocab_data vocab =
@@ -84,20 +118,21 @@ void write_synthetic_model(const synthetic_model_options& o, const std::string& 
   const int64_t head_dim = o.dim / o.heads;
   const int64_t q_dim = o.dim;
   const int64_t kv_dim = head_dim * o.kv_heads;
+  const std::string a = o.arch + ".";
 
   gguf_writer w;
-  w.set_string("general.architecture", "llama");
+  w.set_string("general.architecture", o.arch);
   w.set_string("general.name", o.name);
-  w.set_u32("general.file_type", static_cast<uint32_t>(file_type_of(o.type)));
-  w.set_u32("llama.context_length", static_cast<uint32_t>(o.context_length));
-  w.set_u32("llama.embedding_length", static_cast<uint32_t>(o.dim));
-  w.set_u32("llama.block_count", static_cast<uint32_t>(o.layers));
-  w.set_u32("llama.feed_forward_length", static_cast<uint32_t>(o.ffn));
-  w.set_u32("llama.attention.head_count", static_cast<uint32_t>(o.heads));
-  w.set_u32("llama.attention.head_count_kv", static_cast<uint32_t>(o.kv_heads));
-  w.set_u32("llama.rope.dimension_count", static_cast<uint32_t>(head_dim));
-  w.set_f32("llama.rope.freq_base", o.rope_base);
-  w.set_f32("llama.attention.layer_norm_rms_epsilon", 1e-5f);
+  w.set_u32("general.file_type", static_cast<uint32_t>(file_type_of(o.type, o.k_quant_mix)));
+  w.set_u32(a + "context_length", static_cast<uint32_t>(o.context_length));
+  w.set_u32(a + "embedding_length", static_cast<uint32_t>(o.dim));
+  w.set_u32(a + "block_count", static_cast<uint32_t>(o.layers));
+  w.set_u32(a + "feed_forward_length", static_cast<uint32_t>(o.ffn));
+  w.set_u32(a + "attention.head_count", static_cast<uint32_t>(o.heads));
+  w.set_u32(a + "attention.head_count_kv", static_cast<uint32_t>(o.kv_heads));
+  w.set_u32(a + "rope.dimension_count", static_cast<uint32_t>(head_dim));
+  w.set_f32(a + "rope.freq_base", o.rope_base);
+  w.set_f32(a + "attention.layer_norm_rms_epsilon", 1e-5f);
   write_vocab(w, vocab, spm);
   if (!o.chat_template.empty()) w.set_string("tokenizer.chat_template", o.chat_template);
   const bool constant = o.constant_token >= 0;
@@ -109,138 +144,103 @@ void write_synthetic_model(const synthetic_model_options& o, const std::string& 
     for (float& x : v) x = static_cast<float>(rng.next() * scale);
     w.add_tensor_f32(name, t, {in, out}, v);
   };
-  auto norm = [&](const std::string& name, int64_t n) {
+  auto vector = [&](const std::string& name, int64_t n, double mean, double spread) {
     std::vector<float> v(static_cast<size_t>(n));
-    for (float& x : v) x = static_cast<float>(1.0 + 0.1 * rng.next());
+    for (float& x : v) x = static_cast<float>(mean + spread * rng.next());
     w.add_tensor_f32(name, ggml_type::f32, {n}, v);
   };
+  auto norm = [&](const std::string& name, int64_t n) { vector(name, n, 1.0, 0.1); };
   auto inv_sqrt = [](int64_t n) { return 1.0 / std::sqrt(static_cast<double>(n)); };
   // The constant model: every position's hidden state is the same positive vector (the
   // embedding, with nothing added by attention or FFN), and only one output row sees it.
-  auto filled = [&](const std::string& name, int64_t in, int64_t out, float value, int64_t row) {
+  auto filled = [&](const std::string& name, int64_t in, int64_t out, float value, int64_t row,
+                    ggml_type t) {
     std::vector<float> v(static_cast<size_t>(in * out), row < 0 ? value : 0.0f);
     if (row >= 0) std::fill_n(v.begin() + row * in, in, value);
-    w.add_tensor_f32(name, o.type, {in, out}, v);
+    w.add_tensor_f32(name, t, {in, out}, v);
   };
 
   if (constant) {
-    filled("token_embd.weight", o.dim, n_vocab, 1.0f, -1);
+    filled("token_embd.weight", o.dim, n_vocab, 1.0f, -1, o.type);
     norm("output_norm.weight", o.dim);
-    filled("output.weight", o.dim, n_vocab, 1.0f, o.constant_token);
+    if (!o.tied) filled("output.weight", o.dim, n_vocab, 1.0f, o.constant_token, big);
   } else {
-    matrix("token_embd.weight", o.dim, n_vocab, 1.0, o.type);
+    // Tied, the embedding is also the output projection: scaled like one, so that the logits are
+    // spread as an untied model's rather than dominated by the input token's own row.
+    matrix("token_embd.weight", o.dim, n_vocab, o.tied ? inv_sqrt(o.dim) : 1.0, o.type);
     norm("output_norm.weight", o.dim);
-    matrix("output.weight", o.dim, n_vocab, inv_sqrt(o.dim), o.type);
+    if (!o.tied) matrix("output.weight", o.dim, n_vocab, inv_sqrt(o.dim), big);
+  }
+  if (o.rope_freqs) {
+    // Llama 3.1's recipe for its 8192-token original context (factor 8, low 1, high 4).
+    std::vector<float> f(static_cast<size_t>(head_dim / 2));
+    for (size_t i = 0; i < f.size(); ++i) {
+      const double freq = std::pow(o.rope_base, -2.0 * double(i) / double(head_dim));
+      const double wavelen = 2 * M_PI / freq, low = 8192.0 / 1.0, high = 8192.0 / 4.0;
+      if (wavelen < high) {
+        f[i] = 1.0f;
+      } else if (wavelen > low) {
+        f[i] = 8.0f;
+      } else {
+        const double smooth = (8192.0 / wavelen - 1.0) / (4.0 - 1.0);
+        f[i] = static_cast<float>(1.0 / ((1 - smooth) / 8.0 + smooth));
+      }
+    }
+    w.add_tensor_f32("rope_freqs.weight", ggml_type::f32, {head_dim / 2}, f);
+  }
+  if (o.long_rope_context > 0) {
+    // Phi-3's LongRoPE: per-pair divisors for sequences up to the original context (near 1) and
+    // beyond it (growing to 32 for the slowest pairs), and its magnitude correction.
+    std::vector<float> short_f(static_cast<size_t>(head_dim / 2)), long_f(short_f.size());
+    for (size_t i = 0; i < short_f.size(); ++i) {
+      const double x = double(i) / double(short_f.size());
+      short_f[i] = static_cast<float>(1.0 + 0.2 * x);
+      long_f[i] = static_cast<float>(std::pow(32.0, x));
+    }
+    w.add_tensor_f32("rope_factors_long.weight", ggml_type::f32, {head_dim / 2}, long_f);
+    w.add_tensor_f32("rope_factors_short.weight", ggml_type::f32, {head_dim / 2}, short_f);
+    const double scale = double(o.context_length) / o.long_rope_context;
+    w.set_u32(a + "rope.scaling.original_context_length",
+              static_cast<uint32_t>(o.long_rope_context));
+    w.set_f32(a + "rope.scaling.attn_factor",
+              static_cast<float>(std::sqrt(1.0 + std::log(scale) / std::log(o.long_rope_context))));
   }
   for (int32_t i = 0; i < o.layers; ++i) {
     const std::string p = "blk." + std::to_string(i) + ".";
     norm(p + "attn_norm.weight", o.dim);
-    matrix(p + "attn_q.weight", o.dim, q_dim, inv_sqrt(o.dim), o.type);
-    matrix(p + "attn_k.weight", o.dim, kv_dim, inv_sqrt(o.dim), o.type);
-    matrix(p + "attn_v.weight", o.dim, kv_dim, inv_sqrt(o.dim), o.type);
+    if (o.arch == "phi3") {
+      matrix(p + "attn_qkv.weight", o.dim, q_dim + 2 * kv_dim, inv_sqrt(o.dim), o.type);
+    } else {
+      matrix(p + "attn_q.weight", o.dim, q_dim, inv_sqrt(o.dim), o.type);
+      matrix(p + "attn_k.weight", o.dim, kv_dim, inv_sqrt(o.dim), o.type);
+      matrix(p + "attn_v.weight", o.dim, kv_dim, inv_sqrt(o.dim), big);
+    }
+    if (o.arch == "qwen2") {
+      vector(p + "attn_q.bias", q_dim, 0.0, 0.1);
+      vector(p + "attn_k.bias", kv_dim, 0.0, 0.1);
+      vector(p + "attn_v.bias", kv_dim, 0.0, 0.1);
+    }
+    if (o.arch == "qwen3") {
+      norm(p + "attn_q_norm.weight", head_dim);
+      norm(p + "attn_k_norm.weight", head_dim);
+    }
     if (constant)
-      filled(p + "attn_output.weight", q_dim, o.dim, 0.0f, -1);
+      filled(p + "attn_output.weight", q_dim, o.dim, 0.0f, -1, o.type);
     else
       matrix(p + "attn_output.weight", q_dim, o.dim, inv_sqrt(q_dim), o.type);
     norm(p + "ffn_norm.weight", o.dim);
-    matrix(p + "ffn_gate.weight", o.dim, o.ffn, inv_sqrt(o.dim), o.type);
-    matrix(p + "ffn_up.weight", o.dim, o.ffn, inv_sqrt(o.dim), o.type);
+    if (o.arch == "phi3") {
+      matrix(p + "ffn_up.weight", o.dim, 2 * o.ffn, inv_sqrt(o.dim), o.type);  // gate, then up
+    } else {
+      matrix(p + "ffn_gate.weight", o.dim, o.ffn, inv_sqrt(o.dim), o.type);
+      matrix(p + "ffn_up.weight", o.dim, o.ffn, inv_sqrt(o.dim), o.type);
+    }
     if (constant)
-      filled(p + "ffn_down.weight", o.ffn, o.dim, 0.0f, -1);
+      filled(p + "ffn_down.weight", o.ffn, o.dim, 0.0f, -1, big);
     else
-      matrix(p + "ffn_down.weight", o.ffn, o.dim, inv_sqrt(o.ffn), o.type);
+      matrix(p + "ffn_down.weight", o.ffn, o.dim, inv_sqrt(o.ffn), big);
   }
   w.write(path);
-}
-
-synthetic_model_options parse_synthetic_model_args(const std::vector<std::string>& args) {
-  synthetic_model_options o;
-  bool vocab_given = false;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (i + 1 >= args.size()) throw std::invalid_argument(a + ": missing value");
-    const std::string& v = args[++i];
-    auto number = [&](int64_t lo, int64_t hi) {
-      size_t used = 0;
-      int64_t n = 0;
-      try {
-        n = std::stoll(v, &used);
-      } catch (const std::exception&) {
-        used = 0;
-      }
-      if (used != v.size() || v.empty() || n < lo || n > hi) {
-        throw std::invalid_argument(a + ": '" + v + "' is not a number in [" + std::to_string(lo) +
-                                    ", " + std::to_string(hi) + "]");
-      }
-      return n;
-    };
-    if (a == "--layers") {
-      o.layers = static_cast<int32_t>(number(1, 4096));
-    } else if (a == "--dim") {
-      o.dim = static_cast<int32_t>(number(2, 1 << 16));
-    } else if (a == "--heads") {
-      o.heads = static_cast<int32_t>(number(1, 1024));
-    } else if (a == "--kv-heads") {
-      o.kv_heads = static_cast<int32_t>(number(1, 1024));
-    } else if (a == "--ffn") {
-      o.ffn = static_cast<int32_t>(number(1, 1 << 18));
-    } else if (a == "--vocab") {
-      o.vocab = static_cast<int32_t>(number(260, 1 << 20));
-      vocab_given = true;
-    } else if (a == "--vocab-from") {
-      o.vocab_from = v;
-    } else if (a == "--type") {
-      if (v == "f32") {
-        o.type = ggml_type::f32;
-      } else if (v == "f16") {
-        o.type = ggml_type::f16;
-      } else if (v == "q8_0") {
-        o.type = ggml_type::q8_0;
-      } else if (v == "q4_0") {
-        o.type = ggml_type::q4_0;
-      } else {
-        throw std::invalid_argument("--type: '" + v + "' is not one of f32, f16, q8_0, q4_0");
-      }
-    } else if (a == "--context") {
-      o.context_length = static_cast<int32_t>(number(1, 1 << 24));
-    } else if (a == "--seed") {
-      o.seed = static_cast<uint64_t>(number(0, INT64_MAX));
-    } else if (a == "--name") {
-      o.name = v;
-    } else if (a == "--chat-template") {
-      std::ifstream in(v, std::ios::binary);
-      std::stringstream text;
-      text << in.rdbuf();
-      if (!in || text.str().empty())
-        throw std::invalid_argument("--chat-template: cannot read '" + v + "'");
-      o.chat_template = text.str();
-    } else if (a == "--constant-token") {
-      o.constant_token = static_cast<int32_t>(number(0, INT32_MAX));
-    } else {
-      throw std::invalid_argument("unknown option '" + a + "'");
-    }
-  }
-  if (vocab_given && !o.vocab_from.empty()) {
-    throw std::invalid_argument("--vocab and --vocab-from exclude each other");
-  }
-  return o;
-}
-
-const char* synthetic_model_usage() {
-  return "  --layers L          transformer blocks (default 2)\n"
-         "  --dim D             embedding width (default 64)\n"
-         "  --heads H           attention heads (default 4)\n"
-         "  --kv-heads K        key/value heads, dividing H (default 4)\n"
-         "  --ffn F             feed-forward width (default 192)\n"
-         "  --vocab N           generated SentencePiece vocabulary of N >= 260 tokens (default "
-         "512)\n"
-         "  --vocab-from FILE   take a byte-level BPE vocabulary from a tokenizer.json instead\n"
-         "  --type T            2-D weight type: f32, f16, q8_0, q4_0 (default f32)\n"
-         "  --context N         context length (default 2048)\n"
-         "  --seed S            weight seed (default 1)\n"
-         "  --name NAME         general.name (default synthetic)\n"
-         "  --chat-template F   store the Jinja template in file F as tokenizer.chat_template\n"
-         "  --constant-token ID a degenerate model that always predicts token ID (tests)\n";
 }
 
 }  // namespace troupe

@@ -1,5 +1,5 @@
-// Synthetic Llama models: valid GGUF v3 files of any shape with random weights, for tests and
-// benchmarks of shapes no small real model has.
+// Synthetic models: valid GGUF v3 files of any shape, architecture and weight format with random
+// weights, for tests and benchmarks of shapes no small real model has.
 //
 // The weights come from a fixed-seed generator, so the same options always give the same file.
 // They are scaled to keep activations in a sane range through any number of layers: norm weights
@@ -17,6 +17,8 @@
 namespace troupe {
 
 struct synthetic_model_options {
+  std::string arch = "llama";  // llama, qwen2 (QKV biases), qwen3 (per-head Q/K norms), phi3
+                               // (fused QKV and gate-up)
   int32_t layers = 2;
   int32_t dim = 64;
   int32_t heads = 4;
@@ -24,7 +26,13 @@ struct synthetic_model_options {
   int32_t ffn = 192;
   int32_t vocab = 512;     // generated SentencePiece vocabulary size (when vocab_from is empty)
   std::string vocab_from;  // path of a tokenizer.json to take a BPE vocabulary from
-  ggml_type type = ggml_type::f32;  // type of the 2-D weights: f32, f16, q8_0 or q4_0
+  ggml_type type = ggml_type::f32;  // type of the 2-D weights: any type quantize_row writes
+  bool k_quant_mix = false;  // llama.cpp's Q4_K_M recipe: `type` (Q4_K) for most matrices, Q6_K
+                             // for output, attn_v and ffn_down
+  bool tied = false;         // no output.weight: the logits use token_embd.weight
+  bool rope_freqs = false;   // a Llama 3.1-style rope_freqs.weight (per-pair frequency divisors)
+  int32_t long_rope_context = 0;  // phi3: LongRoPE factors for this original context (0: none);
+                                  // longer sequences use the long factors
   int32_t context_length = 2048;
   float rope_base = 10000.0f;
   uint64_t seed = 1;
@@ -40,10 +48,12 @@ void write_synthetic_model(const synthetic_model_options& options, const std::st
 // multiple of 32 for quantized types, ...) and std::runtime_error for I/O problems.
 
 synthetic_model_options parse_synthetic_model_args(const std::vector<std::string>& args);
-// --layers L --dim D --heads H --kv-heads K --ffn F (--vocab N | --vocab-from tokenizer.json)
-// --type f32|f16|q8_0|q4_0 [--context N] [--seed S] [--name NAME] [--chat-template FILE]
-// [--constant-token ID]; unspecified options keep their defaults. Throws std::invalid_argument
-// naming the bad argument (or a template file that cannot be read).
+// [--arch llama|qwen2|qwen3|phi3] --layers L --dim D --heads H --kv-heads K --ffn F
+// (--vocab N | --vocab-from tokenizer.json) --type f32|f16|q8_0|q4_0|q4_1|q5_0|q5_1|q3_k|q4_k|
+// q5_k|q6_k|q4_k_m [--context N] [--seed S] [--name NAME] [--tied B] [--rope-freqs B]
+// [--long-rope N]
+// [--chat-template FILE] [--constant-token ID]; unspecified options keep their defaults. Throws
+// std::invalid_argument naming the bad argument (or a template file that cannot be read).
 
 const char* synthetic_model_usage();
 // One line per option, for a CLI's --help.

@@ -162,7 +162,11 @@ TEST(synthetic_model, command_line_options) {
   EXPECT_THROW(parse_synthetic_model_args({"--layers"}), std::invalid_argument);
   EXPECT_THROW(parse_synthetic_model_args({"--layers", "x"}), std::invalid_argument);
   EXPECT_THROW(parse_synthetic_model_args({"--layers", "0"}), std::invalid_argument);
-  EXPECT_THROW(parse_synthetic_model_args({"--type", "q5_k"}), std::invalid_argument);
+  EXPECT_EQ(parse_synthetic_model_args({"--type", "Q5_K"}).type, ggml_type::q5_k);
+  EXPECT_TRUE(parse_synthetic_model_args({"--type", "q4_k_m"}).k_quant_mix);
+  EXPECT_THROW(parse_synthetic_model_args({"--type", "iq2_xs"}), std::invalid_argument);
+  EXPECT_THROW(parse_synthetic_model_args({"--type", "bf16"}), std::invalid_argument);
+  EXPECT_THROW(parse_synthetic_model_args({"--arch", "gptj"}), std::invalid_argument);
   EXPECT_THROW(parse_synthetic_model_args({"--frobnicate", "1"}), std::invalid_argument);
   EXPECT_THROW(parse_synthetic_model_args({"--vocab", "600", "--vocab-from", "t.json"}),
                std::invalid_argument);

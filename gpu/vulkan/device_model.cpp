@@ -7,26 +7,9 @@
 namespace troupe::vk {
 namespace {
 
-uint64_t format_bytes(weight_format f, uint64_t K, uint64_t N) {
-  switch (f) {
-    case weight_format::f32:
-      return K * N * 4;
-    case weight_format::f16:
-      return K * N * 2;
-    case weight_format::q8_0:
-      return K * N + (K / 256 + 1) * 16 * N + 16;
-    case weight_format::q4_0:
-      return K * N / 2 + (K / 256 + 1) * 16 * N + 16;
-  }
-  return 0;
-}
-
 uint64_t matrix_bytes(const tensor_view& t) {
-  return format_bytes(native_format(t.type, t.ne0), t.ne0, t.ne1);
-}
-
-std::string mib(uint64_t b) {
-  return std::to_string((b + (1 << 20) - 1) >> 20) + " MiB";
+  const auto K = static_cast<uint64_t>(t.ne0), N = static_cast<uint64_t>(t.ne1);
+  return repacked_bytes(native_format(t.type, t.ne0), K, N) + 16;
 }
 
 }  // namespace
@@ -51,7 +34,8 @@ uint64_t device_model::estimate_bytes(const llama_model& model, uint32_t max_pos
   for (const auto& l : model.layers()) {
     total += matrix_bytes(l.wq) + matrix_bytes(l.wk) + matrix_bytes(l.wv) + matrix_bytes(l.wo) +
              matrix_bytes(l.ffn_gate) + matrix_bytes(l.ffn_up) + matrix_bytes(l.ffn_down);
-    total += 4ull * (2 * hp.dim + hp.q_dim() + 2 * hp.kv_dim()) + 64;
+    // Norms, QKV biases and per-head Q/K norms (each buffer rounded up to 16 bytes).
+    total += 4ull * (2 * hp.dim + hp.q_dim() + 2 * hp.kv_dim() + 2 * hp.head_dim) + 7 * 16;
   }
   total += 4ull * hp.dim + uint64_t{max_positions} * hp.rope_dim * 4;
   return total;
@@ -59,12 +43,6 @@ uint64_t device_model::estimate_bytes(const llama_model& model, uint32_t max_pos
 
 device_model::device_model(context& ctx, const llama_model& model, uint32_t max_positions)
     : ctx_(&ctx), hp_(model.hparams()) {
-  const uint64_t need = estimate_bytes(model, max_positions);
-  const uint64_t free = ctx.available_device_bytes();
-  if (need > free) {
-    throw std::runtime_error("model needs " + mib(need) + " of device memory, device '" +
-                             ctx.device().name + "' has " + mib(free) + " free");
-  }
   if (hp_.dim % 4 || hp_.ffn_dim % 4 || hp_.head_dim % 4) {
     throw std::runtime_error("model dimensions must be multiples of 4 for the Vulkan kernels");
   }
@@ -83,38 +61,17 @@ device_model::device_model(context& ctx, const llama_model& model, uint32_t max_
     const auto& l = model.layers()[i];
     const std::string name = "layer " + std::to_string(i);
     device_layer d;
-    if (l.wq.type == l.wk.type && l.wk.type == l.wv.type) {
-      d.wqkv = upload(repack_rows({l.wq.data, l.wk.data, l.wv.data}, l.wq.type,
-                                  {l.wq.ne1, l.wk.ne1, l.wv.ne1}, l.wq.ne0),
-                      name + " qkv");
-    } else {
-      // Mixed types (some quantizers keep V at higher precision): concatenate as F32/F16 rows.
-      std::vector<float> rows;
-      for (const tensor_view* t : {&l.wq, &l.wk, &l.wv}) {
-        auto v = to_floats(*t);
-        rows.insert(rows.end(), v.begin(), v.end());
-      }
-      const int64_t n = l.wq.ne1 + l.wk.ne1 + l.wv.ne1;
-      d.wqkv =
-          upload(repack(ggml_type::f32, reinterpret_cast<const uint8_t*>(rows.data()), l.wq.ne0, n),
-                 name + " qkv");
-    }
+    d.wqkv = upload_rows({&l.wq, &l.wk, &l.wv}, name + " qkv");
     d.wo = upload(repack(l.wo.type, l.wo.data, l.wo.ne0, l.wo.ne1), name + " wo");
-    if (l.ffn_gate.type == l.ffn_up.type) {
-      d.wgu = upload(repack_rows({l.ffn_gate.data, l.ffn_up.data}, l.ffn_gate.type,
-                                 {l.ffn_gate.ne1, l.ffn_up.ne1}, l.ffn_gate.ne0),
-                     name + " gate_up");
-    } else {
-      auto g = to_floats(l.ffn_gate), u = to_floats(l.ffn_up);
-      g.insert(g.end(), u.begin(), u.end());
-      d.wgu = upload(repack(ggml_type::f32, reinterpret_cast<const uint8_t*>(g.data()),
-                            l.ffn_gate.ne0, l.ffn_gate.ne1 * 2),
-                     name + " gate_up");
-    }
+    d.wgu = upload_rows({&l.ffn_gate, &l.ffn_up}, name + " gate_up");
     d.wdown = upload(repack(l.ffn_down.type, l.ffn_down.data, l.ffn_down.ne0, l.ffn_down.ne1),
                      name + " down");
     d.attn_norm = upload_floats(to_floats(l.attn_norm), name + " attn_norm");
     d.ffn_norm = upload_floats(to_floats(l.ffn_norm), name + " ffn_norm");
+    if (l.q_norm.present()) {
+      d.q_norm = upload_floats(to_floats(l.q_norm), name + " q_norm");
+      d.k_norm = upload_floats(to_floats(l.k_norm), name + " k_norm");
+    }
     if (l.bq.present()) {
       auto b = to_floats(l.bq), bk = to_floats(l.bk), bv = to_floats(l.bv);
       b.insert(b.end(), bk.begin(), bk.end());
@@ -128,7 +85,7 @@ device_model::device_model(context& ctx, const llama_model& model, uint32_t max_
   const uint32_t half = static_cast<uint32_t>(hp_.rope_dim / 2);
   std::vector<double> inv_freq(half);
   std::vector<float> factors;
-  if (model.rope_freqs().present()) factors = to_floats(model.rope_freqs());
+  if (const tensor_view& f = model.rope_factors(max_positions); f.present()) factors = to_floats(f);
   for (uint32_t i = 0; i < half; ++i) {
     inv_freq[i] = hp_.rope_freq_scale * std::pow(double(hp_.rope_base), -2.0 * i / hp_.rope_dim);
     if (!factors.empty()) inv_freq[i] /= factors[i];
@@ -137,8 +94,9 @@ device_model::device_model(context& ctx, const llama_model& model, uint32_t max_
   for (uint32_t p = 0; p < max_positions; ++p) {
     for (uint32_t i = 0; i < half; ++i) {
       const double th = p * inv_freq[i];
-      table[(size_t{p} * half + i) * 2] = static_cast<float>(std::cos(th));
-      table[(size_t{p} * half + i) * 2 + 1] = static_cast<float>(std::sin(th));
+      table[(size_t{p} * half + i) * 2] = static_cast<float>(std::cos(th) * hp_.rope_attn_factor);
+      table[(size_t{p} * half + i) * 2 + 1] =
+          static_cast<float>(std::sin(th) * hp_.rope_attn_factor);
     }
   }
   rope_table = upload_floats(table, "rope table");
@@ -156,11 +114,12 @@ device_weight upload_weight(context& ctx, const repacked_weight& w, const std::s
   }
   // One texel of slack for the alignment of the scales behind the values.
   const uint64_t rows_per_part = std::max<uint64_t>(1, (max_texels - 1) / row_texels);
-  device_weight d{w.format, w.K, w.N, {}};
+  device_weight d{w.K, w.N, {}};
   auto add = [&](const repacked_weight& part, uint32_t row0) {
     auto b = std::make_shared<buffer>(ctx, part.bytes.size(), memory_kind::device, what);
     b->upload(0, part.bytes.data(), part.bytes.size());
-    d.parts.push_back({b, row0, part.N, static_cast<uint32_t>(part.scales_offset / 16)});
+    d.parts.push_back(
+        {b, part.format, row0, part.N, static_cast<uint32_t>(part.scales_offset / 16)});
   };
   if (w.N <= rows_per_part) {
     add(w, 0);
@@ -176,7 +135,8 @@ device_weight upload_weight(context& ctx, const repacked_weight& w, const std::s
 std::vector<weight_format> device_model::formats() const {
   std::vector<weight_format> out;
   auto add = [&](const device_weight& w) {
-    if (std::find(out.begin(), out.end(), w.format) == out.end()) out.push_back(w.format);
+    for (const auto& p : w.parts)
+      if (std::find(out.begin(), out.end(), p.format) == out.end()) out.push_back(p.format);
   };
   add(tok_embd);
   add(output);
@@ -184,6 +144,24 @@ std::vector<weight_format> device_model::formats() const {
     for (const device_weight* w : {&l.wqkv, &l.wo, &l.wgu, &l.wdown}) add(*w);
   }
   return out;
+}
+
+// Matrices of the same width as one, by rows: runs of matrices of one type are repacked together
+// (one part, one dispatch); a change of type starts a part of its own.
+device_weight device_model::upload_rows(const std::vector<const tensor_view*>& matrices,
+                                        const std::string& what) {
+  std::vector<device_weight> pieces;
+  for (size_t i = 0; i < matrices.size();) {
+    std::vector<const uint8_t*> data;
+    std::vector<int64_t> rows;
+    const ggml_type type = matrices[i]->type;
+    for (; i < matrices.size() && matrices[i]->type == type; ++i) {
+      data.push_back(matrices[i]->data);
+      rows.push_back(matrices[i]->ne1);
+    }
+    pieces.push_back(upload(repack_rows(data, type, rows, matrices.front()->ne0), what));
+  }
+  return concat_rows(std::move(pieces));
 }
 
 device_weight device_model::upload(const repacked_weight& w, const std::string& what) {

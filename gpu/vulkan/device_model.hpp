@@ -26,6 +26,8 @@ struct device_layer {
   tensor_ref attn_norm;
   tensor_ref ffn_norm;
   tensor_ref qkv_bias;  // empty when the model has none
+  tensor_ref q_norm;    // head_dim weights of the per-head query RMSNorm (qwen3); else empty
+  tensor_ref k_norm;
 };
 
 device_weight upload_weight(context& ctx, const repacked_weight& w, const std::string& what);
@@ -56,6 +58,8 @@ class device_model {
 
  private:
   device_weight upload(const repacked_weight& w, const std::string& what);
+  device_weight upload_rows(const std::vector<const tensor_view*>& matrices,
+                            const std::string& what);
   tensor_ref upload_floats(const std::vector<float>& v, const std::string& what);
 
   context* ctx_;

@@ -105,7 +105,8 @@ void forward_pass::record(VkCommandBuffer cmd, uint32_t T, uint32_t S) {
     k_->matmul(cmd, L.wqkv, xn, qkv, T, dim, qkv_dim_, false, L.qkv_bias);
     k_->barrier(cmd);
     k_->rope_store(cmd, qkv, k_cache_[l], v_cache_[l], meta, table, m.rope_table, T, hp.n_head,
-                   hp.n_head_kv, rope, limits_.block_tokens, qkv_dim_);
+                   hp.n_head_kv, rope, limits_.block_tokens, qkv_dim_,
+                   {L.q_norm, L.k_norm, hp.rms_eps});
     k_->barrier(cmd);
     k_->attention(cmd, qkv, att, k_cache_[l], v_cache_[l], meta, table, T, hp.n_head, hp.n_head_kv,
                   hp.head_dim, limits_.block_tokens, qkv_dim_, q_dim, scale);

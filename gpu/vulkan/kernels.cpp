@@ -26,7 +26,8 @@ struct copy_push {
 };
 struct rope_push {
   uint32_t T, n_head, n_kv, head_dim, rope_dim, neox, block_tokens, qkv_stride, qkv_off, meta_off,
-      table_off, rope_off;
+      table_off, rope_off, qk_norm, q_norm_off, k_norm_off;
+  float eps;
 };
 struct attention_push {
   uint32_t T, n_head, n_kv, block_tokens, qkv_off, qkv_stride, out_off, out_stride, meta_off,
@@ -73,8 +74,24 @@ binding_value storage(const context& ctx, const buffer& b) {
 
 }  // namespace
 
+device_weight concat_rows(std::vector<device_weight> pieces) {
+  device_weight out;
+  for (auto& p : pieces) {
+    if (out.parts.empty()) out.K = p.K;
+    if (p.K != out.K) throw std::invalid_argument("concat_rows: pieces of different widths");
+    for (auto& part : p.parts) {
+      part.row0 += out.N;
+      out.parts.push_back(std::move(part));
+    }
+    out.N += p.N;
+  }
+  return out;
+}
+
 std::vector<weight_format> kernels::all_formats() {
-  return {weight_format::f32, weight_format::f16, weight_format::q8_0, weight_format::q4_0};
+  return {weight_format::f32,  weight_format::f16,  weight_format::q8_0, weight_format::q4_0,
+          weight_format::q4_1, weight_format::q5_0, weight_format::q5_1, weight_format::q2_k,
+          weight_format::q3_k, weight_format::q4_k, weight_format::q5_k, weight_format::q6_k};
 }
 
 kernels::kernels(context& ctx, const std::vector<uint32_t>& head_dims,
@@ -117,10 +134,10 @@ kernels::kernels(context& ctx, const std::vector<uint32_t>& head_dims,
   rms_norm_ =
       std::make_unique<pipeline>(ctx, "rms_norm", std::vector<uint32_t>{}, sizeof(rms_push),
                                  std::vector<B>{B::texels, B::texels, B::texels, B::storage});
-  rope_store_ =
-      std::make_unique<pipeline>(ctx, "rope_store", std::vector<uint32_t>{}, sizeof(rope_push),
-                                 std::vector<B>{B::texels, B::texels, B::texels, B::texels,
-                                                B::storage, B::storage, B::storage});
+  rope_store_ = std::make_unique<pipeline>(
+      ctx, "rope_store", std::vector<uint32_t>{}, sizeof(rope_push),
+      std::vector<B>{B::texels, B::texels, B::texels, B::texels, B::storage, B::storage, B::storage,
+                     B::texels, B::texels});
   silu_mul_ = std::make_unique<pipeline>(ctx, "silu_mul", std::vector<uint32_t>{},
                                          sizeof(silu_push), std::vector<B>{B::texels, B::storage});
   copy_[copy_path::read] =
@@ -153,7 +170,7 @@ void kernels::warm_up() {
   const binding_value rm[] = {t, t, t, s};
   rms_push rp{};
   rms_norm_->dispatch(cmd, rm, &rp, 1);
-  const binding_value ro[] = {t, t, t, t, s, s, s};
+  const binding_value ro[] = {t, t, t, t, s, s, s, t, t};
   rope_push ropep{};
   rope_store_->dispatch(cmd, ro, &ropep, 1);
   const binding_value si[] = {t, s};
@@ -185,12 +202,12 @@ const pipeline& kernels::matmul_pipeline(weight_format f, uint32_t tile) const {
 
 void kernels::embed(VkCommandBuffer cmd, const device_weight& table, tensor_ref tokens,
                     tensor_ref x, uint32_t T, uint32_t x_stride) const {
-  auto it = embed_.find(table.format);
-  if (it == embed_.end()) {
-    throw std::runtime_error(std::string("no embedding kernel for weight format ") +
-                             shader_suffix(table.format));
-  }
   for (const weight_part& part : table.parts) {
+    auto it = embed_.find(part.format);
+    if (it == embed_.end()) {
+      throw std::runtime_error(std::string("no embedding kernel for weight format ") +
+                               shader_suffix(part.format));
+    }
     const binding_value b[] = {texels(at(*part.buf), texel_format::rgba32ui),
                                texels(tokens, texel_format::r32ui), storage(*ctx_, *x.buf)};
     embed_push p{table.K,         T,         index_of(tokens, 4), index_of(x, 16),
@@ -224,10 +241,10 @@ void kernels::matmul(VkCommandBuffer cmd, const device_weight& w, tensor_ref x, 
                      tensor_ref bias) const {
   if (T == 0) return;
   const uint32_t tile = tile_for(T);
-  const pipeline& pipe = matmul_pipeline(w.format, tile);
   const tensor_ref bv = bias ? bias : at(dummy_);
   const uint32_t rows_per_group = rows_ * (kind_ == matmul_kind::rows ? ctx_->subgroup_size() : 1);
   for (const weight_part& part : w.parts) {
+    const pipeline& pipe = matmul_pipeline(part.format, tile);
     const binding_value b[] = {texels(at(*part.buf), texel_format::rgba32ui),
                                texels(x, texel_format::rgba32ui), texels(bv, texel_format::r32ui),
                                storage(*ctx_, *y.buf)};
@@ -249,15 +266,19 @@ void kernels::matmul(VkCommandBuffer cmd, const device_weight& w, tensor_ref x, 
 void kernels::rope_store(VkCommandBuffer cmd, tensor_ref qkv, const buffer& k_cache,
                          const buffer& v_cache, tensor_ref meta, tensor_ref table,
                          tensor_ref rope_table, uint32_t T, uint32_t n_head, uint32_t n_kv,
-                         const rope_params& rope, uint32_t block_tokens,
-                         uint32_t qkv_stride) const {
+                         const rope_params& rope, uint32_t block_tokens, uint32_t qkv_stride,
+                         const head_norm& norm) const {
+  const bool normed = norm.q.buf != nullptr;
+  const tensor_ref none = at(dummy_);
   const binding_value b[] = {texels(qkv, texel_format::r32ui),
                              texels(meta, texel_format::r32ui),
                              texels(table, texel_format::r32ui),
                              texels(rope_table, texel_format::rgba32ui),
                              storage(*ctx_, *qkv.buf),
                              storage(*ctx_, k_cache),
-                             storage(*ctx_, v_cache)};
+                             storage(*ctx_, v_cache),
+                             texels(normed ? norm.q : none, texel_format::r32ui),
+                             texels(normed ? norm.k : none, texel_format::r32ui)};
   rope_push p{T,
               n_head,
               n_kv,
@@ -269,7 +290,11 @@ void kernels::rope_store(VkCommandBuffer cmd, tensor_ref qkv, const buffer& k_ca
               index_of(qkv, 4),
               index_of(meta, 4),
               index_of(table, 4),
-              index_of(rope_table, 16)};
+              index_of(rope_table, 16),
+              normed ? 1u : 0u,
+              normed ? index_of(norm.q, 4) : 0u,
+              normed ? index_of(norm.k, 4) : 0u,
+              norm.eps};
   rope_store_->dispatch(cmd, b, &p, T);
 }
 

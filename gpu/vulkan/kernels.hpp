@@ -41,22 +41,32 @@ inline tensor_ref at(const buffer& b, uint64_t offset = 0) {
 
 struct weight_part {
   std::shared_ptr<const buffer> buf;  // rows [row0, row0 + rows) in the layout of weights.glsl
+  weight_format format = weight_format::f32;
   uint32_t row0 = 0;
   uint32_t rows = 0;
-  uint32_t scales = 0;  // texel offset of the scales (Q formats)
+  uint32_t scales = 0;  // texel offset of the side region (Q formats)
 };
 
 struct device_weight {
-  weight_format format = weight_format::f32;
   uint32_t K = 0;
   uint32_t N = 0;
-  std::vector<weight_part> parts;  // a matrix is split by rows where one view cannot hold it
+  std::vector<weight_part> parts;
+  // By rows: a matrix is split where one view cannot hold it, and matrices concatenated by rows
+  // (Q|K|V, gate|up) keep each its own format (Q4_K_M files mix Q4_K and Q6_K).
 };
+
+device_weight concat_rows(std::vector<device_weight> pieces);
+// One matrix of the pieces' rows, in order (every piece has the same K).
 
 struct rope_params {
   uint32_t head_dim = 0;
   uint32_t rope_dim = 0;
   bool neox = false;
+};
+
+struct head_norm {  // the per-head RMSNorm of queries and keys before RoPE (qwen3)
+  tensor_ref q, k;  // head_dim weights each; empty: no norm
+  float eps = 1e-6f;
 };
 
 enum class matmul_kind { rows, split };
@@ -99,8 +109,9 @@ class kernels {
   void rope_store(VkCommandBuffer cmd, tensor_ref qkv, const buffer& k_cache, const buffer& v_cache,
                   tensor_ref meta, tensor_ref table, tensor_ref rope_table, uint32_t T,
                   uint32_t n_head, uint32_t n_kv, const rope_params& rope, uint32_t block_tokens,
-                  uint32_t qkv_stride) const;
-  // Rotates q in place and writes rotated k and v into the paged cache (see rope_store.comp).
+                  uint32_t qkv_stride, const head_norm& norm = {}) const;
+  // Normalizes q and k heads (when `norm` has weights), rotates q in place and writes rotated k
+  // and v into the paged cache (see rope_store.comp).
 
   void attention(VkCommandBuffer cmd, tensor_ref qkv, tensor_ref out, const buffer& k_cache,
                  const buffer& v_cache, tensor_ref meta, tensor_ref table, uint32_t T,

@@ -1,7 +1,10 @@
 // The Vulkan engine against the CPU reference_engine on synthetic models of several shapes
-// (head sizes 8, 64 and 128) and every weight type: the same mixed batches (prefill chunks and
-// decode tokens of several sequences) must give the same greedy tokens.
+// (head sizes 8, 64 and 128), every architecture and every weight type with a kernel: the same
+// mixed batches (prefill chunks and decode tokens of several sequences) must give the same greedy
+// tokens.
 #include <gtest/gtest.h>
+
+#include <sstream>
 
 #include "gpu/model/reference/reference_engine.hpp"
 #include "gpu/model/synthetic_model.hpp"
@@ -60,6 +63,25 @@ std::vector<std::vector<token_id>> drive(engine& e, int steps) {
   return out;
 }
 
+// Both engines on one synthetic model; `what` names it in a failure.
+void expect_same_tokens(const synthetic_model_options& o, const std::string& path,
+                        const std::string& what) {
+  write_synthetic_model(o, path);
+  reference_engine_options r;
+  r.context_length = 256;  // as the Vulkan engine's (LongRoPE's factors depend on it)
+  auto ref = reference_engine::open(path, r);
+  vulkan_engine_options v;
+  v.model_name = "synthetic";
+  v.model_path = path;
+  v.max_seq_len = 256;
+  v.max_batch_size = 4;
+  v.max_step_tokens = 64;
+  auto vk = open_vulkan_engine(v);
+  const auto want = drive(*ref, 24);
+  const auto got = drive(*vk, 24);
+  EXPECT_EQ(got, want) << what;
+}
+
 TEST(SyntheticEngine, GreedyTokensMatchCpuReferenceAcrossShapesAndTypes) {
   testing::temp_dir dir;
   const shape shapes[] = {
@@ -78,22 +100,59 @@ TEST(SyntheticEngine, GreedyTokensMatchCpuReferenceAcrossShapesAndTypes) {
     o.ffn = s.ffn;
     o.type = s.type;
     o.seed = 7 + n;
-    std::string name = std::to_string(n++);
-    name.append(".gguf");
-    const std::string path = dir.file(name);
-    write_synthetic_model(o, path);
-    auto ref = reference_engine::open(path);
-    vulkan_engine_options v;
-    v.model_name = "synthetic";
-    v.model_path = path;
-    v.max_seq_len = 256;
-    v.max_batch_size = 4;
-    v.max_step_tokens = 64;
-    auto vk = open_vulkan_engine(v);
-    const auto want = drive(*ref, 24);
-    const auto got = drive(*vk, 24);
-    EXPECT_EQ(got, want) << "dim " << s.dim << " heads " << s.heads << "/" << s.kv_heads << " type "
-                         << type_name(s.type);
+    std::ostringstream what;
+    what << "dim " << s.dim << " heads " << s.heads << "/" << s.kv_heads << " type "
+         << type_name(s.type);
+    expect_same_tokens(o, dir.file(std::to_string(n++) + ".gguf"), what.str());
+  }
+}
+
+// Each architecture's own tensors (qwen2's QKV biases, qwen3's per-head Q/K norms, phi3's fused
+// QKV and gate-up, Phi-3's LongRoPE, Llama 3.1's rope_freqs, tied embeddings) with every block
+// format, the formats of llama.cpp's Q4_K_M mix included.
+TEST(SyntheticEngine, EveryArchitectureAndBlockFormatMatchesCpuReference) {
+  testing::temp_dir dir;
+  struct model_case {
+    const char* arch;
+    ggml_type type;
+    bool mix, tied, rope_freqs;
+    int32_t long_rope = 0;  // phi3's LongRoPE original context: for sequences of 256, 1024 takes
+                            // the short factors, 128 the long ones
+  };
+  const model_case cases[] = {
+      {"llama", ggml_type::q4_k, true, true, true},
+      {"llama", ggml_type::q2_k, false, false, true},
+      {"llama", ggml_type::q3_k, false, true, false},
+      {"qwen2", ggml_type::q4_k, false, false, false},
+      {"qwen2", ggml_type::q4_1, false, true, false},
+      {"qwen3", ggml_type::q5_k, false, false, false},
+      {"qwen3", ggml_type::q5_0, false, false, false},
+      {"qwen3", ggml_type::q8_0, false, true, false},
+      {"phi3", ggml_type::q6_k, false, false, false},
+      {"phi3", ggml_type::q5_1, false, false, false},
+      {"phi3", ggml_type::f16, false, true, false},
+      {"phi3", ggml_type::q4_k, false, false, false, 1024},
+      {"phi3", ggml_type::q8_0, false, false, false, 128},
+  };
+  int n = 0;
+  for (const auto& c : cases) {
+    synthetic_model_options o;
+    o.arch = c.arch;
+    o.layers = 2;
+    o.dim = 256;
+    o.heads = 4;
+    o.kv_heads = 2;
+    o.ffn = 512;
+    o.type = c.type;
+    o.k_quant_mix = c.mix;
+    o.tied = c.tied;
+    o.rope_freqs = c.rope_freqs;
+    o.long_rope_context = c.long_rope;
+    o.seed = 31 + n;
+    const std::string what = std::string(c.arch) + " " + type_name(c.type) + (c.mix ? " mix" : "") +
+                             (c.tied ? " tied" : "") + (c.rope_freqs ? " rope_freqs" : "") +
+                             (c.long_rope ? " long_rope " + std::to_string(c.long_rope) : "");
+    expect_same_tokens(o, dir.file(std::to_string(n++) + ".gguf"), what);
   }
 }
 

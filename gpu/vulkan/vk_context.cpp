@@ -137,7 +137,7 @@ void context::add_allocated(int64_t bytes, bool device_local) {
 }
 
 uint64_t context::available_device_bytes() {
-  if (device_.memory_budget) {
+  if (device_.memory_budget || device_.type == "cpu") {
     refresh_memory(device_);
     return device_.device_local_available();
   }

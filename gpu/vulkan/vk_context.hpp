@@ -47,7 +47,8 @@ class context {
   uint64_t allocated_device_bytes() const { return allocated_device_; }
   uint64_t available_device_bytes();
   // Free device-local memory: the driver's budget minus usage with VK_EXT_memory_budget, else the
-  // device-local heap size minus what this context allocated.
+  // device-local heap size minus what this context allocated; for a CPU device, the host's
+  // available memory (/proc/meminfo).
 
   VkCommandBuffer begin();
   // Resets and begins the context's command buffer (and frees the previous one's descriptor sets).

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <fstream>
 #include <stdexcept>
+#include <string>
 
 #include "gpu/vulkan/vk_error.hpp"
 
@@ -123,6 +125,24 @@ device_info physical_device::summary() const {
   return info;
 }
 
+namespace {
+
+// A field of /proc/meminfo in bytes ("MemAvailable"), or 0 when it cannot be read.
+uint64_t meminfo_bytes(const char* field) {
+  std::ifstream in("/proc/meminfo");
+  std::string name;
+  uint64_t kib = 0;
+  std::string unit;
+  while (in >> name >> kib) {
+    std::getline(in, unit);
+    if (name.size() == std::strlen(field) + 1 && name.compare(0, name.size() - 1, field) == 0)
+      return kib << 10;
+  }
+  return 0;
+}
+
+}  // namespace
+
 void refresh_memory(physical_device& device) {
   VkPhysicalDeviceMemoryBudgetPropertiesEXT budget{};
   budget.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_BUDGET_PROPERTIES_EXT;
@@ -139,6 +159,20 @@ void refresh_memory(physical_device& device) {
     heap.budget = device.memory_budget ? std::min(budget.heapBudget[i], h.size) : h.size;
     heap.usage = device.memory_budget ? budget.heapUsage[i] : 0;
     device.heaps.push_back(heap);
+  }
+  // A CPU device (lavapipe) computes in the host's memory and reports a nominal heap (2 GiB in
+  // Mesa 22): its real room is what the host has, and what it has free now.
+  if (device.type == "cpu") {
+    const uint64_t total = meminfo_bytes("MemTotal"), free = meminfo_bytes("MemAvailable");
+    if (total && free) {
+      for (auto& heap : device.heaps) {
+        if (!heap.device_local) continue;
+        heap.size = total;
+        heap.budget = free;
+        heap.usage = 0;
+        break;
+      }
+    }
   }
 }
 

@@ -12,6 +12,7 @@
 #include "gpu/vulkan/forward.hpp"
 #include "gpu/vulkan/kernels.hpp"
 #include "gpu/vulkan/kv_blocks.hpp"
+#include "gpu/vulkan/memory_plan.hpp"
 #include "gpu/vulkan/vk_context.hpp"
 
 namespace troupe {
@@ -53,9 +54,6 @@ class vulkan_engine final : public engine {
     tok_ = load_tokenizer(model_->file());
     const auto& hp = model_->hparams();
     ctx_ = std::make_unique<vk::context>(o.device);
-    dev_model_ = std::make_unique<vk::device_model>(*ctx_, *model_, o.max_seq_len);
-    kernels_ = std::make_unique<vk::kernels>(*ctx_, std::vector<uint32_t>{uint32_t(hp.head_dim)},
-                                             dev_model_->formats());
 
     const uint32_t bt = o.kv_block_tokens;
     const uint32_t per_seq = (o.max_seq_len + bt - 1) / bt;
@@ -65,18 +63,23 @@ class vulkan_engine final : public engine {
     limits.max_table = o.max_batch_size * per_seq;
     limits.block_tokens = bt;
     const uint64_t block_bytes = vk::forward_pass::block_bytes(hp, bt);
-    uint64_t blocks = 0;
-    if (o.kv_memory_bytes > 0) {
-      blocks = o.kv_memory_bytes / block_bytes;
-    } else {
-      // Enough for every sequence at full length plus a quarter for the prefix cache, within
-      // 90% of what is free after the weights and activations.
-      const uint64_t want = uint64_t{o.max_batch_size} * per_seq * 5 / 4 + 1;
-      const uint64_t act = vk::forward_pass::activation_bytes(hp, limits);
-      const uint64_t free = ctx_->available_device_bytes();
-      const uint64_t room = free > act ? (free - act) / 10 * 9 : 0;
-      blocks = std::min(want, room / block_bytes);
-    }
+    vk::memory_request mr;
+    mr.weight_bytes = vk::device_model::estimate_bytes(*model_, o.max_seq_len);
+    mr.activation_bytes = vk::forward_pass::activation_bytes(hp, limits);
+    mr.block_bytes = block_bytes;
+    mr.sequence_blocks = per_seq;
+    // Enough for every sequence at full length plus a quarter for the prefix cache.
+    mr.wanted_blocks = uint64_t{o.max_batch_size} * per_seq * 5 / 4 + 1;
+    mr.kv_bytes = o.kv_memory_bytes;
+    mr.budget_bytes = o.memory_budget_bytes;
+    mr.device_free = ctx_->available_device_bytes();
+    mr.device = ctx_->device().name;
+    const vk::memory_plan plan = vk::plan_memory(mr);  // refuses before anything is allocated
+
+    dev_model_ = std::make_unique<vk::device_model>(*ctx_, *model_, o.max_seq_len);
+    kernels_ = std::make_unique<vk::kernels>(*ctx_, std::vector<uint32_t>{uint32_t(hp.head_dim)},
+                                             dev_model_->formats());
+    uint64_t blocks = plan.kv_blocks;
     const auto& dev = ctx_->device();
     // One layer's keys (or values) live in one buffer, bound whole as a texel view and a storage
     // buffer.
@@ -102,6 +105,7 @@ class vulkan_engine final : public engine {
     info_.kv_blocks = limits.n_blocks;
     info_.kv_block_bytes = block_bytes;
     info_.weight_bytes = dev_model_->bytes();
+    info_.activation_bytes = mr.activation_bytes;
     stats_.streamed_weight_bytes = dev_model_->streamed_bytes();
     info_.device = dev.summary();
     info_.device.memory_available = ctx_->available_device_bytes();
@@ -149,6 +153,10 @@ class vulkan_engine final : public engine {
         std::span<const float> row(logits_.data() + r * vocab, vocab);
         out.tokens[sampled[r]] =
             sample(row, in.params, in.sample_index, plan[sampled[r]].next.tokens);
+        if (in.want_logits) {
+          out.logits.resize(input.seqs.size());
+          out.logits[sampled[r]].assign(row.begin(), row.end());
+        }
       }
       for (auto& p : plan) {
         const auto& in = input.seqs[p.input];

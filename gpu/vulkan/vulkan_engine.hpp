@@ -24,14 +24,18 @@ struct vulkan_engine_options {
   std::string model_path;
   std::string device = "0";  // index or case-insensitive name fragment
   uint32_t kv_block_tokens = 16;
-  uint64_t kv_memory_bytes = 0;  // 0 = auto
+  uint64_t kv_memory_bytes = 0;      // 0 = auto
+  uint64_t memory_budget_bytes = 0;  // the most device memory the engine may take (weights, step
+                                     // buffers, KV cache); 0 = what the device has free
   uint32_t max_seq_len = 2048;
   uint32_t max_batch_size = 16;
   uint32_t max_step_tokens = 512;
 };
 
 std::shared_ptr<engine> open_vulkan_engine(const vulkan_engine_options&);
-// Throws std::runtime_error with a clear message (no such device, model does not fit, bad file).
+// Throws std::runtime_error with a clear message (no such device, bad file); a model that does not
+// fit the device's free memory or the budget throws vk::memory_error (memory_plan.hpp) with the
+// bytes it needs and the bytes available, before anything is allocated.
 
 std::vector<device_info> list_vulkan_devices();
 // Every Vulkan device, usable or not, with total and currently free device memory.

@@ -262,5 +262,30 @@ TEST(VulkanEngine, RefusesUnknownDeviceAndMissingModelClearly) {
   EXPECT_FALSE(list_vulkan_devices().empty());
 }
 
+TEST(VulkanEngine, AModelOverTheBudgetIsRefusedBeforeAnythingIsAllocated) {
+  if (model_path().empty()) GTEST_SKIP() << "SKIPPED: stories260K.gguf not found";
+  vulkan_engine_options o;
+  o.model_name = "m";
+  o.model_path = model_path();
+  o.memory_budget_bytes = 64 << 10;  // the weights alone are 1 MiB
+  try {
+    open_vulkan_engine(o);
+    FAIL() << "loaded within 64 KiB";
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("for model 'm'"), std::string::npos) << what;
+    EXPECT_NE(what.find("of device memory (weights 1."), std::string::npos) << what;
+    EXPECT_NE(what.find("65536 bytes (64.0 KiB) available: the configured budget"),
+              std::string::npos)
+        << what;
+  }
+  o.memory_budget_bytes = 64 << 20;
+  auto e = open_vulkan_engine(o);
+  const auto& i = e->info();
+  EXPECT_LE(i.weight_bytes + i.activation_bytes + uint64_t{i.kv_blocks} * i.kv_block_bytes,
+            o.memory_budget_bytes);
+  EXPECT_GT(i.activation_bytes, 0u);
+}
+
 }  // namespace
 }  // namespace troupe

@@ -3,6 +3,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "gpu/vulkan/weight_layouts.hpp"
+
 namespace troupe::vk {
 namespace {
 
@@ -10,19 +12,7 @@ uint64_t align16(uint64_t n) {
   return (n + 15) & ~uint64_t{15};
 }
 
-uint64_t quant_bytes_per_block(weight_format f) {
-  return f == weight_format::q8_0 ? 32 : 16;
-}
-
-// Scale texels per row of a Q matrix: ceil(blocks / 8).
-uint64_t scale_row_texels(uint64_t K) {
-  return (K / 32 + 7) / 8;
-}
-
-bool quantized(weight_format f) {
-  return f == weight_format::q8_0 || f == weight_format::q4_0;
-}
-
+// Bytes of one row in the main region.
 uint64_t value_row_bytes(weight_format f, uint64_t K) {
   switch (f) {
     case weight_format::f32:
@@ -30,15 +20,22 @@ uint64_t value_row_bytes(weight_format f, uint64_t K) {
     case weight_format::f16:
       return K * 2;
     default:
-      return K / 32 * quant_bytes_per_block(f);
+      return layouts::main_row_bytes(f, K);
   }
+}
+
+uint64_t side_row_bytes(weight_format f, uint64_t K) {
+  return is_quantized(f) ? layouts::side_row_bytes(f, K) : 0;
 }
 
 }  // namespace
 
+bool is_quantized(weight_format f) {
+  return f != weight_format::f32 && f != weight_format::f16;
+}
+
 uint64_t repacked_weight::row_texels() const {
-  const uint64_t values = value_row_bytes(format, K) / 16;
-  return quantized(format) ? values + scale_row_texels(K) : values;
+  return (value_row_bytes(format, K) + side_row_bytes(format, K)) / 16;
 }
 
 const char* shader_suffix(weight_format f) {
@@ -51,6 +48,22 @@ const char* shader_suffix(weight_format f) {
       return "q8_0";
     case weight_format::q4_0:
       return "q4_0";
+    case weight_format::q4_1:
+      return "q4_1";
+    case weight_format::q5_0:
+      return "q5_0";
+    case weight_format::q5_1:
+      return "q5_1";
+    case weight_format::q2_k:
+      return "q2_k";
+    case weight_format::q3_k:
+      return "q3_k";
+    case weight_format::q4_k:
+      return "q4_k";
+    case weight_format::q5_k:
+      return "q5_k";
+    case weight_format::q6_k:
+      return "q6_k";
   }
   return "?";
 }
@@ -70,15 +83,33 @@ weight_format native_format(ggml_type type, int64_t K) {
   switch (type) {
     case ggml_type::f32:
       return weight_format::f32;
-    case ggml_type::f16:
-      return K % 8 == 0 ? weight_format::f16 : weight_format::f32;
     case ggml_type::q8_0:
       return weight_format::q8_0;
     case ggml_type::q4_0:
       return weight_format::q4_0;
-    default:
+    case ggml_type::q4_1:
+      return weight_format::q4_1;
+    case ggml_type::q5_0:
+      return weight_format::q5_0;
+    case ggml_type::q5_1:
+      return weight_format::q5_1;
+    case ggml_type::q2_k:
+      return weight_format::q2_k;
+    case ggml_type::q3_k:
+      return weight_format::q3_k;
+    case ggml_type::q4_k:
+      return weight_format::q4_k;
+    case ggml_type::q5_k:
+      return weight_format::q5_k;
+    case ggml_type::q6_k:
+      return weight_format::q6_k;
+    default:  // f16 itself, and the types without a kernel
       return K % 8 == 0 ? weight_format::f16 : weight_format::f32;
   }
+}
+
+uint64_t repacked_bytes(weight_format f, uint64_t K, uint64_t N) {
+  return align16(N * value_row_bytes(f, K)) + N * side_row_bytes(f, K);
 }
 
 repacked_weight repack_rows(const std::vector<const uint8_t*>& parts, ggml_type type,
@@ -94,7 +125,6 @@ repacked_weight repack_rows(const std::vector<const uint8_t*>& parts, ggml_type 
                                 " values are not supported (need a multiple of 4)");
   }
   const uint64_t src_row = row_bytes(type, K);
-  const uint64_t nb = static_cast<uint64_t>(K) / 32;  // blocks per row for Q formats
   auto for_each_row = [&](auto&& fn) {
     int64_t n = 0;
     for (size_t p = 0; p < parts.size(); ++p) {
@@ -102,9 +132,12 @@ repacked_weight repack_rows(const std::vector<const uint8_t*>& parts, ggml_type 
         fn(n, parts[p] + static_cast<uint64_t>(r) * src_row);
     }
   };
+  const uint64_t vrow = value_row_bytes(out.format, static_cast<uint64_t>(K));
+  const uint64_t srow = side_row_bytes(out.format, static_cast<uint64_t>(K));
+  out.scales_offset = align16(static_cast<uint64_t>(N) * vrow);
+  out.bytes.assign(out.scales_offset + static_cast<uint64_t>(N) * srow, 0);
   switch (out.format) {
     case weight_format::f32: {
-      out.bytes.resize(align16(static_cast<uint64_t>(N) * K * 4));
       std::vector<float> tmp(K);
       for_each_row([&](int64_t n, const uint8_t* src) {
         if (type == ggml_type::f32) {
@@ -112,16 +145,14 @@ repacked_weight repack_rows(const std::vector<const uint8_t*>& parts, ggml_type 
         } else {
           dequantize_row(type, src, tmp.data(), K);
         }
-        std::memcpy(out.bytes.data() + static_cast<uint64_t>(n) * K * 4, tmp.data(), K * 4);
+        std::memcpy(out.bytes.data() + static_cast<uint64_t>(n) * vrow, tmp.data(), K * 4);
       });
-      out.scales_offset = out.bytes.size();
       break;
     }
     case weight_format::f16: {
-      out.bytes.resize(align16(static_cast<uint64_t>(N) * K * 2));
       std::vector<float> tmp(K);
       for_each_row([&](int64_t n, const uint8_t* src) {
-        uint8_t* dst = out.bytes.data() + static_cast<uint64_t>(n) * K * 2;
+        uint8_t* dst = out.bytes.data() + static_cast<uint64_t>(n) * vrow;
         if (type == ggml_type::f16) {
           std::memcpy(dst, src, K * 2);
           return;
@@ -132,28 +163,15 @@ repacked_weight repack_rows(const std::vector<const uint8_t*>& parts, ggml_type 
           std::memcpy(dst + k * 2, &h, 2);
         }
       });
-      out.scales_offset = out.bytes.size();
       break;
     }
-    case weight_format::q8_0:
-    case weight_format::q4_0: {
-      const uint64_t qbytes = quant_bytes_per_block(out.format);
-      const uint64_t quant_total = static_cast<uint64_t>(N) * nb * qbytes;
-      const uint64_t scale_row = scale_row_texels(static_cast<uint64_t>(K)) * 16;
-      out.scales_offset = align16(quant_total);
-      out.bytes.assign(out.scales_offset + static_cast<uint64_t>(N) * scale_row, 0);
+    default:
       for_each_row([&](int64_t n, const uint8_t* src) {
-        uint8_t* scales =
-            out.bytes.data() + out.scales_offset + static_cast<uint64_t>(n) * scale_row;
-        for (uint64_t b = 0; b < nb; ++b) {
-          const uint8_t* block = src + b * (2 + qbytes);
-          const uint64_t idx = static_cast<uint64_t>(n) * nb + b;
-          std::memcpy(out.bytes.data() + idx * qbytes, block + 2, qbytes);
-          std::memcpy(scales + b * 2, block, 2);
-        }
+        layouts::repack_row(out.format, src, static_cast<uint64_t>(K),
+                            out.bytes.data() + static_cast<uint64_t>(n) * vrow,
+                            out.bytes.data() + out.scales_offset + static_cast<uint64_t>(n) * srow);
       });
       break;
-    }
   }
   return out;
 }
@@ -167,7 +185,7 @@ repacked_weight slice_rows(const repacked_weight& w, uint32_t row0, uint32_t row
   const uint64_t vrow = value_row_bytes(w.format, w.K);
   const uint64_t values = static_cast<uint64_t>(rows) * vrow;
   out.scales_offset = align16(values);
-  const uint64_t srow = quantized(w.format) ? scale_row_texels(w.K) * 16 : 0;
+  const uint64_t srow = side_row_bytes(w.format, w.K);
   out.bytes.assign(out.scales_offset + rows * srow, 0);
   std::memcpy(out.bytes.data(), w.bytes.data() + row0 * vrow, values);
   if (srow > 0) {

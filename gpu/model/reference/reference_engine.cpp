@@ -8,11 +8,19 @@
 #include "gpu/model/tokenizer_loader.hpp"
 
 namespace troupe {
+namespace {
+
+int32_t context_of(const llama_model& m, const reference_engine_options& o) {
+  const int32_t trained = m.hparams().context_length;
+  return o.context_length > 0 ? std::min(o.context_length, trained) : trained;
+}
+
+}  // namespace
 
 reference_engine::reference_engine(std::shared_ptr<const llama_model> model,
                                    std::shared_ptr<const tokenizer> tok,
                                    reference_engine_options options)
-    : ref_(std::move(model)), tok_(std::move(tok)) {
+    : ref_(model, static_cast<uint32_t>(context_of(*model, options))), tok_(std::move(tok)) {
   const llama_model& m = ref_.model();
   const llama_hparams& h = m.hparams();
   info_.model = options.model_name;
@@ -23,9 +31,7 @@ reference_engine::reference_engine(std::shared_ptr<const llama_model> model,
   }
   info_.architecture = h.architecture;
   info_.vocab_size = h.vocab_size;
-  info_.context_length = options.context_length > 0
-                             ? std::min(options.context_length, h.context_length)
-                             : h.context_length;
+  info_.context_length = context_of(m, options);
   info_.kv_block_tokens = std::max<uint32_t>(1, options.kv_block_tokens);
   info_.kv_blocks =
       options.kv_blocks > 0 ? options.kv_blocks : 64 * blocks_for(info_.context_length);
@@ -114,6 +120,10 @@ step_output reference_engine::step(const step_input& input) {
     seq.tokens.resize(static_cast<size_t>(s.pos));
     seq.tokens.insert(seq.tokens.end(), s.tokens.begin(), s.tokens.end());
     out.tokens.push_back(s.sample ? sample(logits[i], s.params, s.sample_index, seq.tokens) : -1);
+    if (s.sample && s.want_logits) {
+      out.logits.resize(input.seqs.size());
+      out.logits[i] = std::move(logits[i]);
+    }
   }
   return out;
 }

@@ -5,9 +5,11 @@
 
 namespace troupe::reference {
 
-reference_model::reference_model(std::shared_ptr<const llama_model> model) : m_(std::move(model)) {
+reference_model::reference_model(std::shared_ptr<const llama_model> model, uint32_t max_seq_len)
+    : m_(std::move(model)) {
   output_norm_ = dequantize(m_->output_norm());
-  if (m_->rope_freqs().present()) rope_freqs_ = dequantize(m_->rope_freqs());
+  if (const tensor_view& f = m_->rope_factors(max_seq_len); f.present())
+    rope_freqs_ = dequantize(f);
   for (const llama_layer& l : m_->layers()) {
     layer_vectors v;
     v.attn_norm = dequantize(l.attn_norm);
@@ -16,6 +18,10 @@ reference_model::reference_model(std::shared_ptr<const llama_model> model) : m_(
       v.bq = dequantize(l.bq);
       v.bk = dequantize(l.bk);
       v.bv = dequantize(l.bv);
+    }
+    if (l.q_norm.present()) {
+      v.q_norm = dequantize(l.q_norm);
+      v.k_norm = dequantize(l.k_norm);
     }
     layers_.push_back(std::move(v));
   }
@@ -82,6 +88,13 @@ void reference_model::forward(std::span<const chunk> chunks) const {
       add_bias(q.data(), n, lv.bq.data(), q_dim);
       add_bias(k.data(), n, lv.bk.data(), kv_dim);
       add_bias(v.data(), n, lv.bv.data(), kv_dim);
+    }
+    if (!lv.q_norm.empty()) {  // qwen3: every query and key head RMS-normalized before RoPE
+      const int64_t hd = h.head_dim;
+      for (int64_t i = 0; i < n * h.n_head; ++i)
+        rmsnorm(&q[i * hd], lv.q_norm.data(), hd, h.rms_eps, &q[i * hd]);
+      for (int64_t i = 0; i < n * h.n_head_kv; ++i)
+        rmsnorm(&k[i * hd], lv.k_norm.data(), hd, h.rms_eps, &k[i * hd]);
     }
     for (int64_t t = 0; t < n; ++t) {
       rope(&q[t * q_dim], h.n_head, h.head_dim, positions[t], rp);

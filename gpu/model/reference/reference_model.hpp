@@ -22,7 +22,8 @@ struct sequence_kv {
 
 class reference_model {
  public:
-  explicit reference_model(std::shared_ptr<const llama_model> model);
+  reference_model(std::shared_ptr<const llama_model> model, uint32_t max_seq_len);
+  // max_seq_len: the longest sequence it will run (chooses LongRoPE's factors).
 
   const llama_model& model() const { return *m_; }
   std::shared_ptr<const llama_model> model_ptr() const { return m_; }
@@ -45,7 +46,7 @@ class reference_model {
   std::shared_ptr<const llama_model> m_;
   std::vector<float> output_norm_, rope_freqs_;
   struct layer_vectors {
-    std::vector<float> attn_norm, ffn_norm, bq, bk, bv;
+    std::vector<float> attn_norm, ffn_norm, bq, bk, bv, q_norm, k_norm;
   };
   std::vector<layer_vectors> layers_;  // 1-D weights, dequantized once
 };

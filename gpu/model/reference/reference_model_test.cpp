@@ -84,7 +84,7 @@ TEST(reference_model, chunking_invariance_llama_quantized) {
   temp_dir dir;
   for (ggml_type t : {ggml_type::f32, ggml_type::q8_0, ggml_type::q4_0}) {
     SCOPED_TRACE(type_name(t));
-    reference_model m(synthetic(dir.file(type_name(t) + ".gguf"), t));
+    reference_model m(synthetic(dir.file(type_name(t) + ".gguf"), t), 2048);
     expect_chunking_invariant(m);
     const auto l = m.logits(prompt());
     for (float x : l) ASSERT_TRUE(std::isfinite(x));
@@ -100,14 +100,14 @@ TEST(reference_model, qwen2_biases_and_neox_rope) {
   const auto qwen = as_qwen2(dir.file("l.gguf"), dir.file("q.gguf"));
   ASSERT_EQ(qwen->hparams().rope, rope_layout::neox);
   ASSERT_TRUE(qwen->hparams().qkv_bias);
-  reference_model mq(qwen);
+  reference_model mq(qwen, 2048);
   expect_chunking_invariant(mq);
-  EXPECT_NE(mq.logits(prompt()), reference_model(llama).logits(prompt()));
+  EXPECT_NE(mq.logits(prompt()), reference_model(llama, 2048).logits(prompt()));
 }
 
 TEST(reference_model, rejects_bad_chunks_without_touching_caches) {
   temp_dir dir;
-  reference_model m(synthetic(dir.file("m.gguf"), ggml_type::f32));
+  reference_model m(synthetic(dir.file("m.gguf"), ggml_type::f32), 2048);
   sequence_kv kv;
   const std::vector<token_id> ok{1, 2}, bad{1, 600};
   const reference_model::chunk c1{ok, 0, &kv, nullptr};
@@ -122,7 +122,7 @@ TEST(reference_model, rejects_bad_chunks_without_touching_caches) {
 TEST(reference_model, stories260k_first_token) {
   const std::string path = testing::find_test_model("stories260K.gguf");
   if (path.empty()) GTEST_SKIP() << "stories260K.gguf not found (set TROUPE_MODEL_PATH)";
-  reference_model m(load_llama_model(path));
+  reference_model m(load_llama_model(path), 2048);
   const std::vector<token_id> bos{1};
   const auto l = m.logits(bos);
   EXPECT_EQ(std::max_element(l.begin(), l.end()) - l.begin(), 403);  // "Once"

@@ -36,6 +36,7 @@ rope_params rope_params_of(const llama_hparams& h, const float* freq_factors) {
   p.freq_scale = h.rope_freq_scale;
   p.layout = h.rope;
   p.freq_factors = freq_factors;
+  p.mscale = h.rope_attn_factor;
   return p;
 }
 
@@ -47,7 +48,7 @@ void rope(float* x, int32_t n_heads, int32_t head_dim, int32_t pos, const rope_p
       double theta = static_cast<double>(pos) * p.freq_scale *
                      std::pow(static_cast<double>(p.base), -2.0 * i / p.n_dims);
       if (p.freq_factors != nullptr) theta /= p.freq_factors[i];
-      const double c = std::cos(theta), s = std::sin(theta);
+      const double c = std::cos(theta) * p.mscale, s = std::sin(theta) * p.mscale;
       const int32_t a = p.layout == rope_layout::adjacent ? 2 * i : i;
       const int32_t b = p.layout == rope_layout::adjacent ? 2 * i + 1 : i + half;
       const double x0 = v[a], x1 = v[b];

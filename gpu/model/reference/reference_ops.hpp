@@ -36,9 +36,11 @@ struct rope_params {
   float freq_scale = 1.0f;  // linear scaling: positions are multiplied by this
   rope_layout layout = rope_layout::adjacent;
   const float* freq_factors = nullptr;  // optional n_dims/2 divisors (rope_freqs.weight)
+  float mscale = 1.0f;                  // cos and sin are scaled by this (attn_factor)
 };
 // Pair i (0 <= i < n_dims/2) rotates by theta_i = pos * freq_scale * base^(-2i/n_dims) /
-// freq_factors[i]. adjacent: the pair is (x[2i], x[2i+1]); neox: (x[i], x[i + n_dims/2]).
+// freq_factors[i], by (cos, sin) x mscale. adjacent: the pair is (x[2i], x[2i+1]); neox: (x[i],
+// x[i + n_dims/2]).
 // Dimensions from n_dims on are left alone.
 
 rope_params rope_params_of(const llama_hparams& h, const float* freq_factors = nullptr);

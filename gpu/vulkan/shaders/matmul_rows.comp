@@ -11,8 +11,8 @@
 //    texel fetch costs a gather for the whole lane group, so fetching X per lane would cost as
 //    much as the weights);
 //  - each of the lane's rows is fetched and decoded once and applied to every token of the tile.
-// Quantized blocks are decoded as the integers q - 8 and their scale multiplies each block's sum
-// (one multiply per block rather than per weight). Every output is the same chain of operations
+// Quantized blocks are decoded as integers and their scales (and mins) multiply each block's or
+// half-block's sums (one multiply per 16 or 32 values rather than per weight). Every output is the same chain of operations
 // over k in order whatever TILE, R or T are, so results do not depend on which other tokens share
 // the step.
 #include "common.glsl"
@@ -97,6 +97,36 @@ void main() {
         }
         const float d = scale_in(sc[r], j);
         [[unroll]] for (uint t = 0; t < TILE; ++t) acc[r][t] = fma(d, s[t], acc[r][t]);
+      }
+    }
+  }
+#elif defined(AFFINE)
+  // Value i = d_h q_i + m_h (h = i / 16): per half, the scale goes on the sum of q x and the min
+  // on the sum of x (shared by every row).
+  for (uint c = 0; c < chunks; ++c) {
+    float xs[TILE][32];
+    load_x(c, xs);
+#if defined(HAS_MIN)
+    float xsum[TILE][2];
+    [[unroll]] for (uint t = 0; t < TILE; ++t) {
+      xsum[t][0] = 0.0;
+      xsum[t][1] = 0.0;
+      [[unroll]] for (uint i = 0; i < 32u; ++i) xsum[t][i / 16u] += xs[t][i];
+    }
+#endif
+    [[unroll]] for (uint r = 0; r < R; ++r) {
+      float wv[32];
+      const vec4 p = chunk_raw(row[r], pc.K, c, wv);
+      [[unroll]] for (uint t = 0; t < TILE; ++t) {
+        float s0 = 0.0, s1 = 0.0;
+        [[unroll]] for (uint i = 0; i < 16u; ++i) s0 = fma(wv[i], xs[t][i], s0);
+        [[unroll]] for (uint i = 16u; i < 32u; ++i) s1 = fma(wv[i], xs[t][i], s1);
+        acc[r][t] = fma(p.x, s0, acc[r][t]);
+        acc[r][t] = fma(p.y, s1, acc[r][t]);
+#if defined(HAS_MIN)
+        acc[r][t] = fma(p.z, xsum[t][0], acc[r][t]);
+        acc[r][t] = fma(p.w, xsum[t][1], acc[r][t]);
+#endif
       }
     }
   }

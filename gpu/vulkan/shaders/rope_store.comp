@@ -8,7 +8,9 @@
 // position and frequency (computed in double precision once at load), so they match the CPU
 // reference exactly whatever the device's sin/cos precision.
 // Layout 0 (adjacent): pairs (x[2i], x[2i+1]); layout 1 (NEOX): pairs (x[i], x[i + rope_dim/2]);
-// dimensions at or past rope_dim stay unrotated. One workgroup per token.
+// dimensions at or past rope_dim stay unrotated. With qk_norm (qwen3), every query and key head
+// is first RMS-normalized and multiplied by its weights (q_norm, k_norm: head_dim floats). One
+// workgroup per token; its lanes walk one head at a time.
 #include "common.glsl"
 
 layout(binding = 0) uniform usamplerBuffer qkv_in;  // R32UI: [T][qkv_stride]
@@ -18,6 +20,8 @@ layout(binding = 3) uniform usamplerBuffer rope;    // RGBA32UI: [max_pos][rope_
 layout(binding = 4, std430) writeonly buffer qkv_t { float qkv[]; };  // the same rows as qkv_in
 layout(binding = 5, std430) writeonly buffer kc_t { float kc[]; };    // this layer's key blocks
 layout(binding = 6, std430) writeonly buffer vc_t { float vc[]; };    // this layer's value blocks
+layout(binding = 7) uniform usamplerBuffer q_norm;  // R32UI: head_dim floats (when qk_norm)
+layout(binding = 8) uniform usamplerBuffer k_norm;
 
 layout(push_constant) uniform push_t {
   uint T;
@@ -32,6 +36,10 @@ layout(push_constant) uniform push_t {
   uint meta_off;    // words
   uint table_off;   // words
   uint rope_off;    // texels
+  uint qk_norm;     // 1: normalize q and k heads first
+  uint q_norm_off;  // words
+  uint k_norm_off;  // words
+  float eps;
 } pc;
 
 vec2 angle(uint pos, uint i) {
@@ -67,30 +75,43 @@ void main() {
 
   // Query pairs rotate in place; key pairs are rotated into the cache; values are copied. Each
   // lane touches only its own elements, so no lane waits for another.
-  const uint q_pairs = pc.n_head * half_dim;
-  const uint pairs = q_pairs + pc.n_kv * half_dim;
-  for (uint p = lane; p < pairs; p += gl_SubgroupSize) {
-    const bool is_q = p < q_pairs;
-    const uint pp = is_q ? p : p - q_pairs;
-    const uint head = pp / half_dim;
-    uint a, b;
-    const bool rotated = pair_of(pp % half_dim, a, b);
-    const uint src = row + (is_q ? 0u : q_pairs * 2u) + head * pc.head_dim;
-    const float x0 = fetch_float(qkv_in, src + a);
-    const float x1 = fetch_float(qkv_in, src + b);
-    float y0 = x0, y1 = x1;
-    if (rotated) {
-      const vec2 cs = angle(pos, pp % half_dim);
-      y0 = x0 * cs.x - x1 * cs.y;
-      y1 = x0 * cs.y + x1 * cs.x;
+  for (uint h = 0; h < pc.n_head + pc.n_kv; ++h) {
+    const bool is_q = h < pc.n_head;
+    const uint head = is_q ? h : h - pc.n_head;
+    const uint src = row + (is_q ? 0u : pc.n_head * pc.head_dim) + head * pc.head_dim;
+    float scale = 1.0;
+    if (pc.qk_norm != 0u) {
+      float ss = 0.0;
+      for (uint e = lane; e < pc.head_dim; e += gl_SubgroupSize) {
+        const float x = fetch_float(qkv_in, src + e);
+        ss += x * x;
+      }
+      scale = inversesqrt(subgroupAdd(ss) / float(pc.head_dim) + pc.eps);
     }
-    if (is_q) {
-      qkv[src + a] = y0;
-      qkv[src + b] = y1;
-    } else {
-      const uint dst = ((block * pc.n_kv + head) * pc.block_tokens + slot) * pc.head_dim;
-      kc[dst + a] = y0;
-      kc[dst + b] = y1;
+    for (uint i = lane; i < half_dim; i += gl_SubgroupSize) {
+      uint a, b;
+      const bool rotated = pair_of(i, a, b);
+      float x0 = fetch_float(qkv_in, src + a);
+      float x1 = fetch_float(qkv_in, src + b);
+      if (pc.qk_norm != 0u) {
+        const uint w_off = is_q ? pc.q_norm_off : pc.k_norm_off;
+        x0 *= scale * (is_q ? fetch_float(q_norm, w_off + a) : fetch_float(k_norm, w_off + a));
+        x1 *= scale * (is_q ? fetch_float(q_norm, w_off + b) : fetch_float(k_norm, w_off + b));
+      }
+      float y0 = x0, y1 = x1;
+      if (rotated) {
+        const vec2 cs = angle(pos, i);
+        y0 = x0 * cs.x - x1 * cs.y;
+        y1 = x0 * cs.y + x1 * cs.x;
+      }
+      if (is_q) {
+        qkv[src + a] = y0;
+        qkv[src + b] = y1;
+      } else {
+        const uint dst = ((block * pc.n_kv + head) * pc.block_tokens + slot) * pc.head_dim;
+        kc[dst + a] = y0;
+        kc[dst + b] = y1;
+      }
     }
   }
   const uint kv_dim = pc.n_kv * pc.head_dim;
