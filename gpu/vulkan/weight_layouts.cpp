@@ -74,16 +74,32 @@ void repack_group(weight_format f, const uint8_t* b, uint64_t g, uint8_t* main, 
     case weight_format::q6_k: {  // ql[128] | qh[64] | scales[16] | d
       const uint8_t* ql = b;
       const uint8_t* qh = b + 128;
+      uint8_t hi[8][32];
       for (int c = 0; c < 8; ++c) {  // chunk c = 4 n + k of the super-block
         const int n = c / 4, k = c % 4;
-        uint8_t lo[32], hi[32];
+        uint8_t lo[32];
         for (int l = 0; l < 32; ++l) {
           const uint8_t byte = ql[64 * n + l + (k % 2) * 32];
           lo[l] = static_cast<uint8_t>(k < 2 ? byte & 15 : byte >> 4);
-          hi[l] = static_cast<uint8_t>((qh[32 * n + l] >> (2 * k)) & 3);
+          hi[c][l] = static_cast<uint8_t>((qh[32 * n + l] >> (2 * k)) & 3);
         }
         put_nibbles(lo, main + 16 * c);
-        put_two_bits(hi, main + 128 + 8 * c);
+      }
+      // The high bits, aligned with the nibbles' bytes: word h of chunk c covers nibble words
+      // 2h and 2h + 1 (values 4w + b and 16 + 4w + b in byte b, w = 2h + p); its byte b holds,
+      // from bit 0, value 4w + b's bits for p = 0 and p = 1, then value 16 + 4w + b's for both.
+      for (int c = 0; c < 8; ++c) {
+        for (int h = 0; h < 2; ++h) {
+          uint32_t word = 0;
+          for (int byte = 0; byte < 4; ++byte) {
+            for (int p = 0; p < 2; ++p) {
+              const int wd = 2 * h + p;
+              word |= uint32_t(hi[c][4 * wd + byte]) << (8 * byte + 2 * p);
+              word |= uint32_t(hi[c][16 + 4 * wd + byte]) << (8 * byte + 4 + 2 * p);
+            }
+          }
+          put_word(word, main + 128 + 8 * c + 4 * h);
+        }
       }
       std::memcpy(main + 192, b + 192, 16);
       std::memcpy(side + (g / 8) * 16 + (g % 8) * 2, b + 208, 2);

@@ -63,6 +63,34 @@ void load_x(uint c, out float xs[TILE][32]) {
   }
 }
 
+#if defined(AFFINE)
+// Value i = d_h q_i + m_h (h = i / 16): per half, the scale goes on the sum of q x and the min on
+// the sum of x, which every row shares (zero where the format has no minimum).
+void x_sums(float xs[TILE][32], out float xsum[TILE][2]) {
+  [[unroll]] for (uint t = 0; t < TILE; ++t) {
+    xsum[t][0] = 0.0;
+    xsum[t][1] = 0.0;
+#if defined(HAS_MIN)
+    [[unroll]] for (uint i = 0; i < 32u; ++i) xsum[t][i / 16u] += xs[t][i];
+#endif
+  }
+}
+
+void add_affine(uint r, vec4 p, float wv[32], float xs[TILE][32], float xsum[TILE][2]) {
+  [[unroll]] for (uint t = 0; t < TILE; ++t) {
+    float s0 = 0.0, s1 = 0.0;
+    [[unroll]] for (uint i = 0; i < 16u; ++i) s0 = fma(wv[i], xs[t][i], s0);
+    [[unroll]] for (uint i = 16u; i < 32u; ++i) s1 = fma(wv[i], xs[t][i], s1);
+    acc[r][t] = fma(p.x, s0, acc[r][t]);
+    acc[r][t] = fma(p.y, s1, acc[r][t]);
+#if defined(HAS_MIN)
+    acc[r][t] = fma(p.z, xsum[t][0], acc[r][t]);
+    acc[r][t] = fma(p.w, xsum[t][1], acc[r][t]);
+#endif
+  }
+}
+#endif
+
 void main() {
   const uint lane = gl_SubgroupInvocationID;
   const uint t0 = gl_WorkGroupID.z * TILE;
@@ -100,34 +128,37 @@ void main() {
       }
     }
   }
+#elif defined(SB_TEXELS)
+  // K-quants: what a super-block's chunks share (scales, mins, per-chunk words) is fetched once
+  // per super-block and row, what a pair of chunks shares once per pair.
+  for (uint s = 0; s < chunks / 8u; ++s) {
+    sb_shared h[R];
+    [[unroll]] for (uint r = 0; r < R; ++r) h[r] = super_block(row[r], pc.K, s);
+    for (uint i = 0; i < 4u; ++i) {
+      uvec4 pair[R];
+      [[unroll]] for (uint r = 0; r < R; ++r) pair[r] = chunk_pair(row[r], pc.K, s, i);
+      [[unroll]] for (uint half_ = 0; half_ < 2u; ++half_) {
+        const uint j = 2u * i + half_;
+        float xs[TILE][32];
+        load_x(s * 8u + j, xs);
+        float xsum[TILE][2];
+        x_sums(xs, xsum);
+        [[unroll]] for (uint r = 0; r < R; ++r) {
+          float wv[32];
+          add_affine(r, chunk_raw_in(row[r], pc.K, s, j, h[r], pair[r], wv), wv, xs, xsum);
+        }
+      }
+    }
+  }
 #elif defined(AFFINE)
-  // Value i = d_h q_i + m_h (h = i / 16): per half, the scale goes on the sum of q x and the min
-  // on the sum of x (shared by every row).
   for (uint c = 0; c < chunks; ++c) {
     float xs[TILE][32];
     load_x(c, xs);
-#if defined(HAS_MIN)
     float xsum[TILE][2];
-    [[unroll]] for (uint t = 0; t < TILE; ++t) {
-      xsum[t][0] = 0.0;
-      xsum[t][1] = 0.0;
-      [[unroll]] for (uint i = 0; i < 32u; ++i) xsum[t][i / 16u] += xs[t][i];
-    }
-#endif
+    x_sums(xs, xsum);
     [[unroll]] for (uint r = 0; r < R; ++r) {
       float wv[32];
-      const vec4 p = chunk_raw(row[r], pc.K, c, wv);
-      [[unroll]] for (uint t = 0; t < TILE; ++t) {
-        float s0 = 0.0, s1 = 0.0;
-        [[unroll]] for (uint i = 0; i < 16u; ++i) s0 = fma(wv[i], xs[t][i], s0);
-        [[unroll]] for (uint i = 16u; i < 32u; ++i) s1 = fma(wv[i], xs[t][i], s1);
-        acc[r][t] = fma(p.x, s0, acc[r][t]);
-        acc[r][t] = fma(p.y, s1, acc[r][t]);
-#if defined(HAS_MIN)
-        acc[r][t] = fma(p.z, xsum[t][0], acc[r][t]);
-        acc[r][t] = fma(p.w, xsum[t][1], acc[r][t]);
-#endif
-      }
+      add_affine(r, chunk_raw(row[r], pc.K, c, wv), wv, xs, xsum);
     }
   }
 #else

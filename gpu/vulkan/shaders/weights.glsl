@@ -18,8 +18,10 @@
 //   WEIGHT_Q5_K: 11 texels: as Q4_K, then 2 texels of one qh word per chunk (bit i: value i's
 //                fifth bit).
 //   WEIGHT_Q6_K: 13 texels: 8 texels of low nibbles (Q4_0 order), 4 texels of the high 2 bits
-//                (chunk 2i in .xy, 2i + 1 in .zw: value l's bits at 2(l % 16) of word l / 16),
-//                1 texel of the 16 int8 scales; side: d (f16), 8 super-blocks per texel.
+//                (chunk 2i in .xy, 2i + 1 in .zw; word h of a chunk holds, in byte b, the bits
+//                of values 4w + b and then 16 + 4w + b for w = 2h and 2h + 1, two bits each, so
+//                that they line up with the nibbles' bytes), 1 texel of the 16 int8 scales;
+//                side: d (f16), 8 super-blocks per texel.
 //   WEIGHT_Q2_K: 5 texels: 4 texels of the 2-bit quants (as Q6_K's high bits), 1 texel of
 //                ggml's 16 scale bytes (scale | min << 4); side: (d, dmin) f16 pairs, 4
 //                super-blocks per texel.
@@ -107,9 +109,13 @@ uint side_row_texels(uint K) {
 
 uint scale_row_texels(uint K) { return side_row_texels(K); }
 
+// Word i of a texel, by selects: a variable index into a vector or array would become a
+// per-lane memory access on CPU devices.
+uint word_of(uvec4 t, uint i) { return i == 0u ? t.x : i == 1u ? t.y : i == 2u ? t.z : t.w; }
+
 // Half j (0..7) of a texel of eight f16 scales.
 float scale_in(uvec4 texel, uint j) {
-  const uint word = texel[j >> 1];
+  const uint word = word_of(texel, j >> 1);
   return unpackHalf2x16((j & 1u) != 0u ? word >> 16 : word).x;
 }
 
@@ -142,20 +148,121 @@ float two_bits(uvec2 h, uint l) { return float((h[l / 16u] >> (2u * (l % 16u))) 
 
 #if defined(WEIGHT_Q4_K) || defined(WEIGHT_Q5_K)
 // ggml's get_scale_min_k4: the 6-bit scale and min of sub-block j from the 12 packed bytes
-// (bytes 4..15 of the super-block's first texel).
+// (bytes 4..15 of the super-block's first texel, b[0..11]): for j < 4, b[j] and b[j + 4] low 6
+// bits; else b[j + 4]'s nibbles with b[j - 4]'s and b[j]'s top 2 bits above them.
 void scale_min_k4(uvec4 head, uint j, out float sc, out float mn) {
-  uint b[12];
-  [[unroll]] for (uint i = 0; i < 12u; ++i) b[i] = (head[1u + i / 4u] >> (8u * (i % 4u))) & 255u;
-  uint s, m;
-  if (j < 4u) {
-    s = b[j] & 63u;
-    m = b[j + 4u] & 63u;
-  } else {
-    s = (b[j + 4u] & 15u) | ((b[j - 4u] >> 6) << 4);
-    m = (b[j + 4u] >> 4) | ((b[j] >> 6) << 4);
+  const uint shift = 8u * (j & 3u);
+  const uint y = head.y >> shift, z = head.z >> shift, ww = head.w >> shift;
+  const bool low = j < 4u;
+  sc = float(low ? y & 63u : (ww & 15u) | ((y >> 2) & 48u));
+  mn = float(low ? z & 63u : ((ww >> 4) & 15u) | ((z >> 2) & 48u));
+}
+#endif
+
+#if defined(SB_TEXELS)
+// What the 8 chunks of a super-block share, fetched once for all of them: the texel with its
+// scales (and, for Q4_K/Q5_K, d and dmin), the side texel with its d (Q2_K, Q3_K, Q6_K), and two
+// texels of per-chunk words (Q5_K's qh, Q3_K's hmask: chunk j's word is texel j / 4, word j % 4).
+struct sb_shared {
+  uvec4 head;
+  uvec4 side;
+  uvec4 words0;
+  uvec4 words1;
+};
+
+sb_shared super_block(uint row, uint K, uint s) {
+  const uint sb = row * row_texels(K) + s * SB_TEXELS;
+  sb_shared h;
+  h.side = uvec4(0u);
+  h.words0 = uvec4(0u);
+  h.words1 = uvec4(0u);
+#if defined(WEIGHT_Q4_K) || defined(WEIGHT_Q5_K)
+  h.head = texelFetch(w, int(sb));
+#if defined(WEIGHT_Q5_K)
+  h.words0 = texelFetch(w, int(sb + 9u));
+  h.words1 = texelFetch(w, int(sb + 10u));
+#endif
+#elif defined(WEIGHT_Q6_K)
+  h.head = texelFetch(w, int(sb + 12u));
+  h.side = side_texel(row, K, s, 8u);
+#elif defined(WEIGHT_Q2_K)
+  h.head = texelFetch(w, int(sb + 4u));
+  h.side = side_texel(row, K, s, 4u);
+#elif defined(WEIGHT_Q3_K)
+  h.head = texelFetch(w, int(sb + 6u));
+  h.side = side_texel(row, K, s, 8u);
+  h.words0 = texelFetch(w, int(sb + 4u));
+  h.words1 = texelFetch(w, int(sb + 5u));
+#endif
+  return h;
+}
+
+// The texel chunks 2i and 2i + 1 of super-block s share (the 2-bit planes of Q2_K, Q3_K and
+// Q6_K, chunk 2i in .xy and 2i + 1 in .zw); nothing for Q4_K and Q5_K.
+uvec4 chunk_pair(uint row, uint K, uint s, uint i) {
+  const uint sb = row * row_texels(K) + s * SB_TEXELS;
+#if defined(WEIGHT_Q6_K)
+  return texelFetch(w, int(sb + 8u + i));
+#elif defined(WEIGHT_Q2_K) || defined(WEIGHT_Q3_K)
+  return texelFetch(w, int(sb + i));
+#else
+  return uvec4(0u);
+#endif
+}
+
+uint chunk_word(sb_shared h, uint j) { return word_of(j < 4u ? h.words0 : h.words1, j & 3u); }
+
+// The int8 scale k (0..15) of a texel of 16.
+int signed_scale(uvec4 sc, uint k) {
+  return int(word_of(sc, k / 4u) << (24u - 8u * (k % 4u))) >> 24;
+}
+
+// Chunk j of super-block s of `row`, given what the super-block and the chunk's pair share:
+// integers v[i] and (d0, d1, m0, m1) with value i = d_h v[i] + m_h, h = i / 16.
+vec4 chunk_raw_in(uint row, uint K, uint s, uint j, sb_shared h, uvec4 pair, out float v[32]) {
+  const uint sb = row * row_texels(K) + s * SB_TEXELS;
+  const uvec2 q = (j % 2u) != 0u ? pair.zw : pair.xy;
+#if defined(WEIGHT_Q4_K) || defined(WEIGHT_Q5_K)
+  const vec2 dd = unpackHalf2x16(h.head.x);  // d, dmin
+  nibbles(texelFetch(w, int(sb + 1u + j)), v);
+#if defined(WEIGHT_Q5_K)
+  fifth_bits(chunk_word(h, j), v);
+#endif
+  float sc, mn;
+  scale_min_k4(h.head, j, sc, mn);
+  const float d = dd.x * sc, m = dd.y * mn;
+  return vec4(d, d, -m, -m);
+#elif defined(WEIGHT_Q6_K)
+  // Nibbles and high bits are combined four values at a time into bytes of 6-bit values.
+  const uvec4 lo = texelFetch(w, int(sb + j));
+  [[unroll]] for (uint k = 0; k < 4u; ++k) {
+    const uint hw = q[k / 2u] >> (2u * (k % 2u));
+    const uint a = (lo[k] & 0x0F0F0F0Fu) | ((hw & 0x03030303u) << 4);
+    const uint b = ((lo[k] >> 4) & 0x0F0F0F0Fu) | (((hw >> 4) & 0x03030303u) << 4);
+    [[unroll]] for (uint byte = 0; byte < 4u; ++byte) {
+      v[4u * k + byte] = float((a >> (8u * byte)) & 63u) - 32.0;
+      v[16u + 4u * k + byte] = float((b >> (8u * byte)) & 63u) - 32.0;
+    }
   }
-  sc = float(s);
-  mn = float(m);
+  const float d = scale_in(h.side, s % 8u);
+  return vec4(d * float(signed_scale(h.head, 2u * j)), d * float(signed_scale(h.head, 2u * j + 1u)),
+              0.0, 0.0);
+#elif defined(WEIGHT_Q2_K)
+  [[unroll]] for (uint l = 0; l < 32u; ++l) v[l] = two_bits(q, l);
+  const vec2 dm = unpackHalf2x16(word_of(h.side, s % 4u));
+  const uint s0 = (word_of(h.head, (2u * j) / 4u) >> (8u * ((2u * j) % 4u))) & 255u;
+  const uint s1 = (word_of(h.head, (2u * j + 1u) / 4u) >> (8u * ((2u * j + 1u) % 4u))) & 255u;
+  return vec4(dm.x * float(s0 & 15u), dm.x * float(s1 & 15u), -(dm.y * float(s0 >> 4)),
+              -(dm.y * float(s1 >> 4)));
+#elif defined(WEIGHT_Q3_K)
+  const uint hm = chunk_word(h, j);
+  [[unroll]] for (uint l = 0; l < 32u; ++l) {
+    v[l] = two_bits(q, l) - (((hm >> l) & 1u) != 0u ? 0.0 : 4.0);
+  }
+  const float d = scale_in(h.side, s % 8u);
+  return vec4(d * float(signed_scale(h.head, 2u * j)), d * float(signed_scale(h.head, 2u * j + 1u)),
+              0.0, 0.0);
+#endif
 }
 #endif
 
@@ -163,72 +270,28 @@ void scale_min_k4(uvec4 head, uint j, out float sc, out float mn) {
 // Chunk c of `row` as integers and (d0, d1, m0, m1): value i = d_h v[i] + m_h, h = i / 16.
 vec4 chunk_raw(uint row, uint K, uint c, out float v[32]) {
 #if defined(SB_TEXELS)
-  const uint sb = row * row_texels(K) + (c / 8u) * SB_TEXELS;
-  const uint j = c % 8u;
+  const uint s = c / 8u, j = c % 8u;
+  return chunk_raw_in(row, K, s, j, super_block(row, K, s), chunk_pair(row, K, s, j / 2u), v);
 #else
   const uint base = row * row_texels(K) + c;
-#endif
 #if defined(WEIGHT_Q4_1)
   nibbles(texelFetch(w, int(base)), v);
   const uvec4 s = side_texel(row, K, c, 4u);
-  const vec2 dm = unpackHalf2x16(s[c % 4u]);
+  const vec2 dm = unpackHalf2x16(word_of(s, c % 4u));
   return vec4(dm.x, dm.x, dm.y, dm.y);
 #elif defined(WEIGHT_Q5_0) || defined(WEIGHT_Q5_1)
   nibbles(texelFetch(w, int(base)), v);
   const uvec4 s = side_texel(row, K, c, 2u);
-  fifth_bits(s[c % 2u], v);
+  fifth_bits(word_of(s, c % 2u), v);
 #if defined(WEIGHT_Q5_0)
   const float d = unpackHalf2x16((c % 2u) != 0u ? s.z >> 16 : s.z).x;
   [[unroll]] for (uint i = 0; i < 32u; ++i) v[i] -= 16.0;
   return vec4(d, d, 0.0, 0.0);
 #else
-  const vec2 dm = unpackHalf2x16(s[2u + c % 2u]);
+  const vec2 dm = unpackHalf2x16(word_of(s, 2u + c % 2u));
   return vec4(dm.x, dm.x, dm.y, dm.y);
 #endif
-#elif defined(WEIGHT_Q4_K) || defined(WEIGHT_Q5_K)
-  const uvec4 head = texelFetch(w, int(sb));
-  const vec2 dd = unpackHalf2x16(head.x);  // d, dmin
-  nibbles(texelFetch(w, int(sb + 1u + j)), v);
-#if defined(WEIGHT_Q5_K)
-  fifth_bits(texelFetch(w, int(sb + 9u + j / 4u))[j % 4u], v);
 #endif
-  float sc, mn;
-  scale_min_k4(head, j, sc, mn);
-  const float d = dd.x * sc, m = dd.y * mn;
-  return vec4(d, d, -m, -m);
-#elif defined(WEIGHT_Q6_K)
-  float lo[32];
-  nibbles(texelFetch(w, int(sb + j)), lo);
-  const uvec4 hi = texelFetch(w, int(sb + 8u + j / 2u));
-  const uvec2 h = (j % 2u) != 0u ? hi.zw : hi.xy;
-  [[unroll]] for (uint l = 0; l < 32u; ++l) v[l] = lo[l] + two_bits(h, l) * 16.0 - 32.0;
-  const uvec4 sc = texelFetch(w, int(sb + 12u));
-  const float d = scale_in(side_texel(row, K, c / 8u, 8u), (c / 8u) % 8u);
-  const int s0 = int(sc[(2u * j) / 4u] << (24u - 8u * ((2u * j) % 4u))) >> 24;
-  const int s1 = int(sc[(2u * j + 1u) / 4u] << (24u - 8u * ((2u * j + 1u) % 4u))) >> 24;
-  return vec4(d * float(s0), d * float(s1), 0.0, 0.0);
-#elif defined(WEIGHT_Q2_K)
-  const uvec4 lo = texelFetch(w, int(sb + j / 2u));
-  const uvec2 q = (j % 2u) != 0u ? lo.zw : lo.xy;
-  [[unroll]] for (uint l = 0; l < 32u; ++l) v[l] = two_bits(q, l);
-  const uvec4 sc = texelFetch(w, int(sb + 4u));
-  const vec2 dm = unpackHalf2x16(side_texel(row, K, c / 8u, 4u)[(c / 8u) % 4u]);
-  const uint s0 = (sc[(2u * j) / 4u] >> (8u * ((2u * j) % 4u))) & 255u;
-  const uint s1 = (sc[(2u * j + 1u) / 4u] >> (8u * ((2u * j + 1u) % 4u))) & 255u;
-  return vec4(dm.x * float(s0 & 15u), dm.x * float(s1 & 15u), -(dm.y * float(s0 >> 4)),
-              -(dm.y * float(s1 >> 4)));
-#elif defined(WEIGHT_Q3_K)
-  const uvec4 lo = texelFetch(w, int(sb + j / 2u));
-  const uvec2 q = (j % 2u) != 0u ? lo.zw : lo.xy;
-  const uint hm = texelFetch(w, int(sb + 4u + j / 4u))[j % 4u];
-  [[unroll]] for (uint l = 0; l < 32u; ++l) {
-    v[l] = two_bits(q, l) - (((hm >> l) & 1u) != 0u ? 0.0 : 4.0);
-  }
-  const uvec4 sc = texelFetch(w, int(sb + 6u));
-  const float d = scale_in(side_texel(row, K, c / 8u, 8u), (c / 8u) % 8u);
-  const int s0 = int(sc[(2u * j) / 4u] << (24u - 8u * ((2u * j) % 4u))) >> 24;
-  const int s1 = int(sc[(2u * j + 1u) / 4u] << (24u - 8u * ((2u * j + 1u) % 4u))) >> 24;
-  return vec4(d * float(s0), d * float(s1), 0.0, 0.0);
 #endif
 }
 #endif
