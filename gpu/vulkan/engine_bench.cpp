@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "gpu/model/gguf_file.hpp"
 #include "gpu/vulkan/kernels.hpp"
 #include "gpu/vulkan/vulkan_engine.hpp"
 
@@ -108,6 +109,13 @@ void run_engine_bench(const engine_bench_options& o, std::ostream& out) {
   out << "{\"bench\":\"bandwidth\",\"device\":\"" << json_escape(info.device.name)
       << "\",\"gb_s\":" << num(bw) << ",\"copy_texel_gb_s\":" << num(bws.copy_texels)
       << ",\"copy_buffer_gb_s\":" << num(bws.copy_buffer) << "}\n";
+  uint64_t file_bytes = 0;
+  for (const gguf_tensor_info& t : open_gguf(o.model_path)->tensors()) file_bytes += t.size;
+  out << "{\"bench\":\"memory\",\"file_tensor_bytes\":" << file_bytes
+      << ",\"weight_bytes\":" << info.weight_bytes
+      << ",\"weight_to_file\":" << num(double(info.weight_bytes) / double(file_bytes))
+      << ",\"kv_bytes\":" << uint64_t{info.kv_blocks} * info.kv_block_bytes
+      << ",\"activation_bytes\":" << info.activation_bytes << "}\n";
 
   uint64_t next_seq = 1;
   for (uint32_t B : o.batches) {

@@ -2,6 +2,8 @@
 // at several batch sizes, the weight bytes streamed per second during decode, and the device's
 // read bandwidth as the yardstick. One JSON object per line:
 //   {"bench":"bandwidth","device":"...","gb_s":...,"copy_texel_gb_s":...,"copy_buffer_gb_s":...}
+//   {"bench":"memory","file_tensor_bytes":...,"weight_bytes":...,"weight_to_file":...,
+//    "kv_bytes":...,"activation_bytes":...}        device bytes beside the file's tensor bytes
 //   {"bench":"engine","batch":B,"prompt_tokens":P,"gen_tokens":G,"prefill_tok_s":...,
 //    "decode_tok_s":...,"weight_gb_s":...,"streamed_gb_s":...,"bandwidth_fraction":...}
 // weight_gb_s = device weight bytes x decode steps / decode seconds; streamed_gb_s counts only the
