@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "gpu/model/tokenizer_loader.hpp"
+#include "gpu/vulkan/memory_plan.hpp"
 #include "gpu/vulkan/vulkan_engine.hpp"
 
 namespace troupe {
@@ -21,9 +22,10 @@ engine_factory vulkan_engine_factory(const cluster_config&) {
     o.max_step_tokens = m.max_step_tokens;
     try {
       return open_vulkan_engine(o);
+    } catch (const vk::memory_error& e) {  // the message names the model already
+      throw vk::memory_error(std::string(e.what()) + " (device " + device + ")");
     } catch (const std::exception& e) {
-      throw std::runtime_error("model '" + m.name + "' (" + m.path + ") on device " + device +
-                               ": " + e.what());
+      throw std::runtime_error(std::string(e.what()) + " (device " + device + ")");
     }
   };
 }

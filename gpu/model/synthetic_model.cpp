@@ -101,7 +101,16 @@ void write_synthetic_model(const synthetic_model_options& o, const std::string& 
   check((o.dim / o.heads) % 2 == 0, "the head size (dim / heads) must be even for RoPE");
   check(quantizable(o.type), "type " + type_name(o.type) + " cannot be written");
   check(!o.k_quant_mix || o.type == ggml_type::q4_k, "the Q4_K_M mix takes type q4_k");
-  const ggml_type big = o.k_quant_mix ? ggml_type::q6_k : o.type;  // output, attn_v, ffn_down
+  // llama.cpp's Q4_K_M recipe (llama_tensor_get_type): Q6_K for the output (and for a tied
+  // embedding, which is the output), and for attn_v and ffn_down in the layers use_more_bits
+  // picks (the first and last eighth, every third between); Q5_K for a fused attn_qkv.
+  const ggml_type big = o.k_quant_mix ? ggml_type::q6_k : o.type;
+  const auto more_bits = [&](int32_t i) {
+    const int32_t n = o.layers;
+    return o.k_quant_mix && (i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2);
+  };
+  const auto layer_big = [&](int32_t i) { return more_bits(i) ? ggml_type::q6_k : o.type; };
+  const ggml_type fused_qkv = o.k_quant_mix ? ggml_type::q5_k : o.type;
   const int64_t block = std::max(traits_of(o.type).block_size, traits_of(big).block_size);
   check(o.dim % block == 0 && o.ffn % block == 0,
         "dim and ffn must be multiples of " + std::to_string(block) + " for " + type_name(o.type));
@@ -167,7 +176,8 @@ void write_synthetic_model(const synthetic_model_options& o, const std::string& 
   } else {
     // Tied, the embedding is also the output projection: scaled like one, so that the logits are
     // spread as an untied model's rather than dominated by the input token's own row.
-    matrix("token_embd.weight", o.dim, n_vocab, o.tied ? inv_sqrt(o.dim) : 1.0, o.type);
+    matrix("token_embd.weight", o.dim, n_vocab, o.tied ? inv_sqrt(o.dim) : 1.0,
+           o.tied ? big : o.type);
     norm("output_norm.weight", o.dim);
     if (!o.tied) matrix("output.weight", o.dim, n_vocab, inv_sqrt(o.dim), big);
   }
@@ -209,11 +219,11 @@ void write_synthetic_model(const synthetic_model_options& o, const std::string& 
     const std::string p = "blk." + std::to_string(i) + ".";
     norm(p + "attn_norm.weight", o.dim);
     if (o.arch == "phi3") {
-      matrix(p + "attn_qkv.weight", o.dim, q_dim + 2 * kv_dim, inv_sqrt(o.dim), o.type);
+      matrix(p + "attn_qkv.weight", o.dim, q_dim + 2 * kv_dim, inv_sqrt(o.dim), fused_qkv);
     } else {
       matrix(p + "attn_q.weight", o.dim, q_dim, inv_sqrt(o.dim), o.type);
       matrix(p + "attn_k.weight", o.dim, kv_dim, inv_sqrt(o.dim), o.type);
-      matrix(p + "attn_v.weight", o.dim, kv_dim, inv_sqrt(o.dim), big);
+      matrix(p + "attn_v.weight", o.dim, kv_dim, inv_sqrt(o.dim), layer_big(i));
     }
     if (o.arch == "qwen2") {
       vector(p + "attn_q.bias", q_dim, 0.0, 0.1);
@@ -236,9 +246,9 @@ void write_synthetic_model(const synthetic_model_options& o, const std::string& 
       matrix(p + "ffn_up.weight", o.dim, o.ffn, inv_sqrt(o.dim), o.type);
     }
     if (constant)
-      filled(p + "ffn_down.weight", o.ffn, o.dim, 0.0f, -1, big);
+      filled(p + "ffn_down.weight", o.ffn, o.dim, 0.0f, -1, layer_big(i));
     else
-      matrix(p + "ffn_down.weight", o.ffn, o.dim, inv_sqrt(o.ffn), big);
+      matrix(p + "ffn_down.weight", o.ffn, o.dim, inv_sqrt(o.ffn), layer_big(i));
   }
   w.write(path);
 }

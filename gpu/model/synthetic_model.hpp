@@ -28,7 +28,8 @@ struct synthetic_model_options {
   std::string vocab_from;  // path of a tokenizer.json to take a BPE vocabulary from
   ggml_type type = ggml_type::f32;  // type of the 2-D weights: any type quantize_row writes
   bool k_quant_mix = false;  // llama.cpp's Q4_K_M recipe: `type` (Q4_K) for most matrices, Q6_K
-                             // for output, attn_v and ffn_down
+                             // for the output (or tied embedding) and for attn_v and ffn_down of
+                             // the layers llama.cpp gives more bits, Q5_K for a fused attn_qkv
   bool tied = false;         // no output.weight: the logits use token_embd.weight
   bool rope_freqs = false;   // a Llama 3.1-style rope_freqs.weight (per-pair frequency divisors)
   int32_t long_rope_context = 0;  // phi3: LongRoPE factors for this original context (0: none);

@@ -30,8 +30,9 @@ std::string exact(uint64_t bytes) {
 std::string available_clause(const memory_request& r, uint64_t available) {
   std::string s = exact(available) + " available: ";
   if (r.budget_bytes && r.budget_bytes <= r.device_free) {
-    return s + "the configured budget (device_memory_mb) is " + byte_size(r.budget_bytes) +
-           ", device '" + r.device + "' has " + byte_size(r.device_free) + " free";
+    // The model's own device_memory_mb, or what the node's leaves it.
+    return s + "the budget (device_memory_mb) is " + byte_size(r.budget_bytes) + ", device '" +
+           r.device + "' has " + byte_size(r.device_free) + " free";
   }
   return s + "device '" + r.device + "' has " + byte_size(r.device_free) + " free";
 }

@@ -58,7 +58,7 @@ TEST(MemoryPlan, TheBudgetLimitsEverythingAndIsNamed) {
   memory_request r = eight_gib_device();
   r.budget_bytes = 4 * GiB;
   const std::string e = refusal(r);
-  EXPECT_NE(e.find("4294967296 bytes (4.00 GiB) available: the configured budget "
+  EXPECT_NE(e.find("4294967296 bytes (4.00 GiB) available: the budget "
                    "(device_memory_mb) is 4.00 GiB, device 'GeForce' has 8.00 GiB free"),
             std::string::npos)
       << e;

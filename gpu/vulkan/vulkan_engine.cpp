@@ -89,9 +89,11 @@ class vulkan_engine final : public engine {
                   dev.max_texel_buffer_elements * 16});
     blocks = std::min(blocks, layer_limit / layer_block);
     blocks = std::min<uint64_t>(blocks, UINT32_MAX / bt);
-    if (blocks == 0) {
-      throw std::runtime_error("no device memory left for the KV cache on '" + dev.name +
-                               "' (one block needs " + std::to_string(block_bytes) + " bytes)");
+    if (blocks < per_seq) {
+      throw vk::memory_error(
+          "one layer's KV cache for a full-length sequence (" + std::to_string(o.max_seq_len) +
+          " tokens) needs " + vk::byte_size(per_seq * layer_block) + ", over the largest buffer '" +
+          dev.name + "' allows (" + vk::byte_size(layer_limit) + "): lower max_seq_len");
     }
     limits.n_blocks = static_cast<uint32_t>(blocks);
     forward_ = std::make_unique<vk::forward_pass>(*ctx_, *kernels_, *dev_model_, limits);
@@ -105,7 +107,18 @@ class vulkan_engine final : public engine {
     info_.kv_blocks = limits.n_blocks;
     info_.kv_block_bytes = block_bytes;
     info_.weight_bytes = dev_model_->bytes();
-    info_.activation_bytes = mr.activation_bytes;
+    // Everything else the engine holds: the step's buffers and every allocation's rounding, so
+    // that weights + KV cache + this is what was really allocated.
+    const uint64_t allocated = ctx_->allocated_device_bytes();
+    const uint64_t kv_bytes = uint64_t{limits.n_blocks} * block_bytes;
+    info_.activation_bytes = std::max(
+        mr.activation_bytes, allocated - std::min(allocated, info_.weight_bytes + kv_bytes));
+    const uint64_t taken = info_.weight_bytes + kv_bytes + info_.activation_bytes;
+    if (o.memory_budget_bytes && taken > o.memory_budget_bytes) {
+      throw vk::memory_error("allocated " + vk::byte_size(taken) + " of device memory, over the " +
+                             "budget of " + vk::byte_size(o.memory_budget_bytes) +
+                             " (the plan's estimate was " + vk::byte_size(plan.total_bytes) + ")");
+    }
     stats_.streamed_weight_bytes = dev_model_->streamed_bytes();
     info_.device = dev.summary();
     info_.device.memory_available = ctx_->available_device_bytes();
@@ -295,11 +308,16 @@ class vulkan_engine final : public engine {
 }  // namespace
 
 std::shared_ptr<engine> open_vulkan_engine(const vulkan_engine_options& options) {
+  const auto what = [&](const std::exception& e) {
+    return "cannot open the Vulkan engine for model '" + options.model_name + "' (" +
+           options.model_path + "): " + e.what();
+  };
   try {
     return std::make_shared<vulkan_engine>(options);
+  } catch (const vk::memory_error& e) {
+    throw vk::memory_error(what(e));
   } catch (const std::exception& e) {
-    throw std::runtime_error("cannot open the Vulkan engine for model '" + options.model_name +
-                             "' (" + options.model_path + "): " + e.what());
+    throw std::runtime_error(what(e));
   }
 }
 

@@ -7,9 +7,9 @@
 // out so that a kernel reads one or two texels per chunk of 32 values; the scales that do not
 // fit there go to a side region after all rows, each row's padded to whole texels (weights.glsl
 // describes every format). A matrix therefore takes on the device what it takes in the file.
-// F32 and F16 rows are kept as they are. Types without a kernel of their own (the IQ types,
-// BF16) are dequantized to F16 (or F32 when a row's length is not a multiple of 8), so any
-// dequantizable GGUF loads, at some cost in size.
+// F32 and F16 rows are kept as they are. BF16, the one dequantizable type without a kernel of
+// its own, is converted to F16 (or F32 when a row's length is not a multiple of 8); the IQ types
+// cannot be read at all and are refused when the model loads.
 #pragma once
 
 #include <cstdint>
