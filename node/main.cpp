@@ -4,7 +4,8 @@
 //
 // Exit status: 0 after a clean shutdown (SIGTERM/SIGINT: admission stops, running jobs finish
 // within [scheduler] shutdown_grace_ms, queued ones are handed back), 1 when the node cannot start
-// (a model that does not load, a device that cannot be used), 2 for a usage or config error.
+// (a model that does not load, a device that cannot be used), 2 for a usage or config error or a
+// data_dir another node holds.
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/io/middleman.hpp>
@@ -25,6 +26,7 @@
 #include "node/api/api_server.hpp"
 #include "node/config.hpp"
 #include "node/cpu_threads.hpp"
+#include "node/instance_lock.hpp"
 #include "node/model_catalog.hpp"
 #include "node/model_path.hpp"
 #include "node/product_engine.hpp"
@@ -137,6 +139,15 @@ int main(int argc, char** argv) {
                   "': file not found; tried:" + where);
     }
     m.path = r.path;
+  }
+  // One node per data_dir, before anything (RocksDB included) touches it.
+  std::optional<instance_lock> lock;
+  try {
+    lock.emplace(instance_lock::acquire(self->data_dir));
+  } catch (const data_dir_in_use& e) {
+    fail(2, e.what());
+  } catch (const std::exception& e) {
+    fail(1, e.what());
   }
   raise_file_limit(config, opts.node == config.cluster.head);
   // Before anything creates a Vulkan instance (lavapipe reads its thread count then).

@@ -1,8 +1,10 @@
 // troupe-node as a process: usage and config errors exit 2 with a message naming the file, the
-// key and the problem; a model that cannot load exits 1; SIGTERM and SIGINT stop it cleanly (0).
+// key and the problem; a model that cannot load exits 1; SIGTERM and SIGINT stop it cleanly (0);
+// a second node on a data_dir another one holds exits 2.
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <memory>
 
 #include "tests/support/process.hpp"
 
@@ -111,6 +113,31 @@ TEST(NodeCli, SigtermAndSigintStopTheNodeCleanly) {
     EXPECT_EQ(*code, 0) << node.err();
     EXPECT_NE(node.err().find("stopped"), std::string::npos) << node.err();
   }
+}
+
+TEST(NodeCli, ASecondNodeOnTheSameDataDirExitsTwoNamingTheHolder) {
+  temp_dir dir;
+  auto first_file = dir.write("a.toml", config(free_port(), free_port(), stories_path()));
+  auto second_file = dir.write("b.toml", config(free_port(), free_port(), stories_path()));
+  auto first = std::make_unique<child_process>(std::vector<std::string>{
+      binary_path("troupe-node"), "--config", first_file, "--data-dir", dir.file("data")});
+  ASSERT_TRUE(first->wait_for_output("ready", 60s)) << first->err();
+
+  auto r = run_node({"--config", second_file, "--data-dir", dir.file("data")});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("data_dir " + dir.file("data") + " is in use by troupe-node pid " +
+                       std::to_string(first->pid())),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("RocksDB"), std::string::npos) << r.err;
+
+  // The lock goes with its holder, even one killed with -9: the next node starts.
+  first->signal(SIGKILL);
+  ASSERT_TRUE(first->wait(30s).has_value());
+  first.reset();
+  child_process second(
+      {binary_path("troupe-node"), "--config", second_file, "--data-dir", dir.file("data")});
+  EXPECT_TRUE(second.wait_for_output("ready", 60s)) << second.err();
 }
 
 }  // namespace
