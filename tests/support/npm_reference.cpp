@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -31,6 +32,18 @@ const std::map<std::string, std::string>& pins() {
       {"node-llama-cpp", "3.21.1"},
   };
   return p;
+}
+
+// What goes with a package. Optional dependencies are never installed (--omit=optional):
+// node-llama-cpp lists a prebuilt llama.cpp for every platform and GPU API as optional (750 MB
+// with the CUDA builds); the tests need only the CPU build of this machine, named here.
+std::string companions(const std::string& name, const std::string& version) {
+  if (name != "node-llama-cpp") return "";
+  utsname u{};
+  ::uname(&u);
+  const std::string machine = u.machine;
+  const std::string platform = machine == "aarch64" ? "linux-arm64" : "linux-x64";
+  return " '@node-llama-cpp/" + platform + "@" + version + "'";
 }
 
 // Which file proves a package is installed completely (npm writes package.json first).
@@ -76,9 +89,10 @@ npm_package_dir npm_package(const std::string& name) {
     return {{}, "node and npm are not installed (scripts/setup installs them)"};
   const std::string spec = name + "@" + pin->second;
   const std::string log = npm_dir + "/install-" + fs::path(name).filename().string() + ".log";
-  const int rc = run_command("timeout 900 npm install --prefix '" + npm_dir +
-                             "' --save-exact --no-audit --no-fund --loglevel=error '" + spec +
-                             "' >'" + log + "' 2>&1");
+  const int rc =
+      run_command("timeout 900 npm install --prefix '" + npm_dir +
+                  "' --save-exact --no-audit --no-fund --omit=optional --loglevel=error '" + spec +
+                  "'" + companions(name, pin->second) + " >'" + log + "' 2>&1");
   if (rc != 0 || !fs::exists(marker(name, dir)))
     return {{},
             "npm install " + spec + " failed (exit " + std::to_string(rc) + "; see " + log + ")"};
