@@ -28,10 +28,11 @@ std::string find_test_model(const std::string& file) {
     candidates.emplace_back(fs::path(p) / file);
     if (fs::path(p).filename() == file) candidates.emplace_back(p);
   }
-  if (auto src = env("TROUPE_SOURCE_DIR"); !src.empty()) {
+  for (const std::string& src : {env("TROUPE_SOURCE_DIR"), std::string(TROUPE_TEST_SOURCE_DIR)}) {
+    if (src.empty()) continue;
     candidates.emplace_back(fs::path(src) / ".." / "shared" / "models" / file);
+    candidates.emplace_back(fs::path(src) / "models" / file);  // where scripts/fetch-model puts it
   }
-  candidates.emplace_back(fs::path(TROUPE_TEST_SOURCE_DIR) / ".." / "shared" / "models" / file);
   for (const auto& c : candidates) {
     std::error_code ec;
     if (fs::is_regular_file(c, ec)) return fs::weakly_canonical(c, ec).string();

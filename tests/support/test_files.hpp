@@ -11,8 +11,9 @@ namespace troupe::testing {
 
 std::string find_test_model(const std::string& file);
 // The path of a shared test model (e.g. "stories260K.gguf"), or "" when it cannot be found.
-// Looks in $TROUPE_MODEL_PATH (a directory, or the file itself), then ../shared/models/ relative
-// to the repository root ($TROUPE_SOURCE_DIR, else the source directory this was built from).
+// Looks in $TROUPE_MODEL_PATH (a directory, or the file itself), then ../shared/models/ and
+// models/ (scripts/fetch-model's) relative to the repository root ($TROUPE_SOURCE_DIR, then the
+// source directory this was built from).
 
 std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& bytes);
