@@ -11,14 +11,13 @@
 //                        [--cpu-threads T]
 //   troupe-bench http [--model FILE] [--requests N] [--clients C] [--streams S]
 //                     [--gen-tokens G] [--rounds R] [--cpu-threads T]
-#include <algorithm>
-#include <cstdlib>
+//   troupe-bench --help | --version | BENCH --help
+// Exit status: 0, 1 when a benchmark fails, 2 for a usage error.
+#include <CLI/CLI.hpp>
 #include <filesystem>
 #include <functional>
-#include <initializer_list>
 #include <iostream>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "bench/cluster_bench.hpp"
@@ -27,164 +26,9 @@
 #include "gpu/model/synthetic_model.hpp"
 #include "gpu/vulkan/engine_bench.hpp"
 #include "persistence/store_bench.hpp"
+#include "troupe_version.hpp"
 
 namespace {
-
-int usage(const std::string& problem = "") {
-  if (!problem.empty()) std::cerr << "troupe-bench: " << problem << "\n";
-  std::cerr << "usage:\n"
-               "  troupe-bench scheduler [--depths D,D,...] [--steps N] [--batch B] "
-               "[--gen-tokens G]\n"
-               "  troupe-bench engine --model FILE [--device N] [--batch B,B,...] "
-               "[--prompt-tokens P] [--gen-tokens G]\n"
-               "  troupe-bench make-model --out FILE [model options]\n"
-               "  troupe-bench store [--dir DIR] [--clients N] [--seconds S] [--recovery-jobs N] "
-               "[--no-submit] [--no-recovery]\n"
-               "  troupe-bench cluster [--model FILE] [--workers N,N,...] [--jobs N] "
-               "[--gen-tokens G] [--cpu-threads T]\n"
-               "  troupe-bench http [--model FILE] [--requests N] [--clients C] [--streams S] "
-               "[--gen-tokens G] [--rounds R] [--cpu-threads T]\n";
-  return 2;
-}
-
-bool parse_list(const std::string& text, std::vector<uint32_t>& out) {
-  out.clear();
-  size_t start = 0;
-  while (start <= text.size()) {
-    auto end = text.find(',', start);
-    auto item = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    char* rest = nullptr;
-    auto v = std::strtoul(item.c_str(), &rest, 10);
-    if (item.empty() || *rest != '\0') return false;
-    out.push_back(static_cast<uint32_t>(v));
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
-  return !out.empty();
-}
-
-bool parse_int(const std::string& text, long lo, long hi, long& out) {
-  char* rest = nullptr;
-  out = std::strtol(text.c_str(), &rest, 10);
-  return !text.empty() && *rest == '\0' && out >= lo && out <= hi;
-}
-
-using option_taker = std::function<bool(const std::string& key, const std::string& value)>;
-
-// Feeds each "--key value" pair of args[1..] to `take` (a key listed in `flags` takes no value and
-// gets ""); `take` returns false for a key or value it does not accept. Returns 0, or usage()'s
-// exit code naming the first option that is missing its value or was refused.
-int parse_options(const std::vector<std::string>& args, const option_taker& take,
-                  std::initializer_list<std::string_view> flags = {}) {
-  for (size_t i = 1; i < args.size(); ++i) {
-    const auto& key = args[i];
-    const bool flag = std::find(flags.begin(), flags.end(), key) != flags.end();
-    if (!flag && i + 1 >= args.size()) return usage("missing value for " + key);
-    const std::string value = flag ? "" : args[++i];
-    if (!take(key, value)) return usage("bad option " + key + (flag ? "" : " " + value));
-  }
-  return 0;
-}
-
-int run_scheduler(const std::vector<std::string>& args) {
-  troupe::bench::scheduler_bench_options o;
-  int rc = parse_options(args, [&](const std::string& key, const std::string& value) {
-    long v = 0;
-    if (key == "--depths") return parse_list(value, o.depths);
-    if (key == "--steps" && parse_int(value, 10, 10'000'000, v)) {
-      o.steps = static_cast<uint32_t>(v);
-    } else if (key == "--batch" && parse_int(value, 1, 4096, v)) {
-      o.batch = static_cast<uint32_t>(v);
-    } else if (key == "--gen-tokens" && parse_int(value, 1, 1 << 20, v)) {
-      o.gen_tokens = static_cast<int32_t>(v);
-    } else {
-      return false;
-    }
-    return true;
-  });
-  if (rc != 0) return rc;
-  troupe::bench::run_scheduler_bench(o, std::cout);
-  return 0;
-}
-
-int run_engine(const std::vector<std::string>& args) {
-  troupe::engine_bench_options o;
-  int rc = parse_options(args, [&](const std::string& key, const std::string& value) {
-    long v = 0;
-    if (key == "--batch") return parse_list(value, o.batches);
-    if (key == "--model") {
-      o.model_path = value;
-    } else if (key == "--device") {
-      o.device = value;
-    } else if (key == "--prompt-tokens" && parse_int(value, 1, 1 << 20, v)) {
-      o.prompt_tokens = static_cast<uint32_t>(v);
-    } else if (key == "--gen-tokens" && parse_int(value, 1, 1 << 20, v)) {
-      o.gen_tokens = static_cast<uint32_t>(v);
-    } else {
-      return false;
-    }
-    return true;
-  });
-  if (rc != 0) return rc;
-  if (o.model_path.empty()) return usage("engine needs --model FILE");
-  troupe::run_engine_bench(o, std::cout);
-  return 0;
-}
-
-int make_model(const std::vector<std::string>& args) {
-  std::vector<std::string> rest;
-  std::string out;
-  for (size_t i = 1; i < args.size(); ++i) {
-    if (args[i] == "--out" && i + 1 < args.size()) {
-      out = args[++i];
-    } else {
-      rest.push_back(args[i]);
-    }
-  }
-  if (out.empty()) {
-    std::cerr << "troupe-bench make-model: --out FILE is required\n"
-              << troupe::synthetic_model_usage();
-    return 2;
-  }
-  troupe::synthetic_model_options o;
-  try {
-    o = troupe::parse_synthetic_model_args(rest);
-  } catch (const std::invalid_argument& e) {
-    std::cerr << "troupe-bench make-model: " << e.what() << "\n" << troupe::synthetic_model_usage();
-    return 2;
-  }
-  troupe::write_synthetic_model(o, out);
-  return 0;
-}
-
-int run_store(const std::vector<std::string>& args) {
-  troupe::store_bench_options o;
-  int rc =
-      parse_options(args,
-                    [&](const std::string& key, const std::string& value) {
-                      long v = 0;
-                      if (key == "--no-submit") {
-                        o.submit = false;
-                      } else if (key == "--no-recovery") {
-                        o.recovery = false;
-                      } else if (key == "--dir") {
-                        o.dir = value;
-                      } else if (key == "--clients" && parse_int(value, 1, 4096, v)) {
-                        o.clients = static_cast<int>(v);
-                      } else if (key == "--seconds" && parse_int(value, 1, 3600, v)) {
-                        o.submit_seconds = double(v);
-                      } else if (key == "--recovery-jobs" && parse_int(value, 1, 100'000'000, v)) {
-                        o.recovery_jobs = static_cast<size_t>(v);
-                      } else {
-                        return false;
-                      }
-                      return true;
-                    },
-                    {"--no-submit", "--no-recovery"});
-  if (rc != 0) return rc;
-  troupe::run_store_bench(o, std::cout);
-  return 0;
-}
 
 std::string default_model() {
   namespace fs = std::filesystem;
@@ -198,77 +42,122 @@ std::string default_model() {
   return "";
 }
 
-int run_cluster(const std::vector<std::string>& args) {
-  troupe::bench::cluster_bench_options o;
-  int rc = parse_options(args, [&](const std::string& key, const std::string& value) {
-    long v = 0;
-    if (key == "--workers") return parse_list(value, o.workers);
-    if (key == "--model") {
-      o.model = value;
-    } else if (key == "--jobs" && parse_int(value, 1, 100000, v)) {
-      o.jobs = static_cast<uint32_t>(v);
-    } else if (key == "--gen-tokens" && parse_int(value, 1, 200, v)) {
-      o.gen_tokens = static_cast<int32_t>(v);
-    } else if (key == "--cpu-threads" && parse_int(value, -1, 256, v)) {
-      o.cpu_threads = static_cast<int32_t>(v);
-    } else {
-      return false;
-    }
-    return true;
-  });
-  if (rc != 0) return rc;
-  if (o.model.empty()) o.model = default_model();
-  if (o.model.empty()) return usage("cluster: no stories260K.gguf found; pass --model FILE");
-  troupe::bench::run_cluster_bench(o, std::cout);
-  return 0;
+// A --model that defaults to stories260K where it can be found.
+void require_model(std::string& model, const std::string& bench) {
+  if (model.empty()) model = default_model();
+  if (model.empty()) {
+    throw CLI::ValidationError(bench + ": no stories260K.gguf found; pass --model FILE");
+  }
 }
 
-int run_http(const std::vector<std::string>& args) {
-  troupe::bench::http_bench_options o;
-  int rc = parse_options(args, [&](const std::string& key, const std::string& value) {
-    long v = 0;
-    if (key == "--model") {
-      o.model = value;
-    } else if (key == "--requests" && parse_int(value, 1, 10000000, v)) {
-      o.requests = static_cast<uint32_t>(v);
-    } else if (key == "--clients" && parse_int(value, 1, 1024, v)) {
-      o.clients = static_cast<uint32_t>(v);
-    } else if (key == "--streams" && parse_int(value, 1, 1024, v)) {
-      o.streams = static_cast<uint32_t>(v);
-    } else if (key == "--gen-tokens" && parse_int(value, 1, 200, v)) {
-      o.gen_tokens = static_cast<int32_t>(v);
-    } else if (key == "--rounds" && parse_int(value, 1, 1000, v)) {
-      o.rounds = static_cast<uint32_t>(v);
-    } else if (key == "--cpu-threads" && parse_int(value, -1, 256, v)) {
-      o.cpu_threads = static_cast<int32_t>(v);
-    } else {
-      return false;
-    }
-    return true;
-  });
-  if (rc != 0) return rc;
-  if (o.model.empty()) o.model = default_model();
-  if (o.model.empty()) return usage("http: no stories260K.gguf found; pass --model FILE");
-  troupe::bench::run_http_bench(o, std::cout);
-  return 0;
+template <class T>
+CLI::Option* number(CLI::App* app, const std::string& name, T& value, T lo, T hi,
+                    const std::string& what) {
+  return app->add_option(name, value, what)->check(CLI::Range(lo, hi))->capture_default_str();
+}
+
+CLI::Option* list(CLI::App* app, const std::string& name, std::vector<uint32_t>& value,
+                  const std::string& what) {
+  return app->add_option(name, value, what)->delimiter(',')->expected(1, 64)->capture_default_str();
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty()) return usage();
-  auto command = args[0];
+  CLI::App app{"troupe-bench: benchmarks of troupe's parts, one JSON object per line on stdout",
+               "troupe-bench"};
+  app.set_version_flag("--version", std::string("troupe-bench ") + TROUPE_VERSION);
+  app.require_subcommand(1);
+  std::function<void()> run;
+
+  troupe::bench::scheduler_bench_options sched;
+  auto* s =
+      app.add_subcommand("scheduler", "the scheduler and capacity core on a zero-cost engine");
+  list(s, "--depths", sched.depths, "queue depths to measure at");
+  number<uint32_t>(s, "--steps", sched.steps, 10, 10'000'000, "steps per depth");
+  number<uint32_t>(s, "--batch", sched.batch, 1, 4096, "jobs per step");
+  number<int32_t>(s, "--gen-tokens", sched.gen_tokens, 1, 1 << 20, "tokens per job");
+  s->callback([&] { run = [&] { troupe::bench::run_scheduler_bench(sched, std::cout); }; });
+
+  troupe::engine_bench_options eng;
+  auto* e = app.add_subcommand("engine", "one model on one Vulkan device: prefill and decode");
+  e->add_option("--model", eng.model_path, "the GGUF file")->required();
+  e->add_option("--device", eng.device, "device index or name fragment")->capture_default_str();
+  list(e, "--batch", eng.batches, "batch sizes");
+  number<uint32_t>(e, "--prompt-tokens", eng.prompt_tokens, 1, 1 << 20, "prompt tokens a sequence");
+  number<uint32_t>(e, "--gen-tokens", eng.gen_tokens, 1, 1 << 20, "generated tokens a sequence");
+  e->callback([&] { run = [&] { troupe::run_engine_bench(eng, std::cout); }; });
+
+  std::string model_out;
+  auto* m = app.add_subcommand("make-model", "write a synthetic GGUF model");
+  m->add_option("--out", model_out, "the file to write")->required();
+  m->allow_extras();  // the model's options, parsed by parse_synthetic_model_args
+  m->footer(std::string("model options:\n") + troupe::synthetic_model_usage());
+  m->callback([&] {
+    troupe::synthetic_model_options o;
+    try {
+      o = troupe::parse_synthetic_model_args(m->remaining());
+    } catch (const std::invalid_argument& ex) {
+      throw CLI::ValidationError(ex.what());
+    }
+    run = [o, &model_out] { troupe::write_synthetic_model(o, model_out); };
+  });
+
+  troupe::store_bench_options store;
+  bool no_submit = false, no_recovery = false;
+  auto* st = app.add_subcommand("store", "the durable job store: submit throughput and recovery");
+  st->add_option("--dir", store.dir, "where to put the store")->capture_default_str();
+  number<int>(st, "--clients", store.clients, 1, 4096, "concurrent submitters");
+  number<double>(st, "--seconds", store.submit_seconds, 1, 3600, "length of the submit phase");
+  number<size_t>(st, "--recovery-jobs", store.recovery_jobs, 1, 100'000'000,
+                 "jobs in the recovery phase");
+  st->add_flag("--no-submit", no_submit, "skip the submit phase");
+  st->add_flag("--no-recovery", no_recovery, "skip the recovery phase");
+  st->callback([&] {
+    store.submit = !no_submit;
+    store.recovery = !no_recovery;
+    run = [&] { troupe::run_store_bench(store, std::cout); };
+  });
+
+  troupe::bench::cluster_bench_options cl;
+  auto* c = app.add_subcommand("cluster", "a head and workers on loopback, jobs through the API");
+  c->add_option("--model", cl.model, "the GGUF file (default: stories260K)");
+  list(c, "--workers", cl.workers, "worker counts");
+  number<uint32_t>(c, "--jobs", cl.jobs, 1, 100000, "jobs per run");
+  number<int32_t>(c, "--gen-tokens", cl.gen_tokens, 1, 200, "tokens per job");
+  number<int32_t>(c, "--cpu-threads", cl.cpu_threads, -1, 256, "lavapipe threads (-1: default)");
+  c->callback([&] {
+    require_model(cl.model, "cluster");
+    run = [&] { troupe::bench::run_cluster_bench(cl, std::cout); };
+  });
+
+  troupe::bench::http_bench_options h;
+  auto* hp = app.add_subcommand("http", "the HTTP front door against Cap'n Proto on one node");
+  hp->add_option("--model", h.model, "the GGUF file (default: stories260K)");
+  number<uint32_t>(hp, "--requests", h.requests, 1, 10'000'000, "completions per path");
+  number<uint32_t>(hp, "--clients", h.clients, 1, 1024, "concurrent clients");
+  number<uint32_t>(hp, "--streams", h.streams, 1, 1024, "concurrent streams");
+  number<int32_t>(hp, "--gen-tokens", h.gen_tokens, 1, 200, "tokens per stream");
+  number<uint32_t>(hp, "--rounds", h.rounds, 1, 1000, "stream rounds per client");
+  number<int32_t>(hp, "--cpu-threads", h.cpu_threads, -1, 256, "lavapipe threads (-1: default)");
+  hp->callback([&] {
+    require_model(h.model, "http");
+    run = [&] { troupe::bench::run_http_bench(h, std::cout); };
+  });
+
   try {
-    if (command == "scheduler") return run_scheduler(args);
-    if (command == "engine") return run_engine(args);
-    if (command == "make-model") return make_model(args);
-    if (command == "store") return run_store(args);
-    if (command == "cluster") return run_cluster(args);
-    if (command == "http") return run_http(args);
-  } catch (const std::exception& e) {
-    std::cerr << "troupe-bench " << command << ": " << e.what() << "\n";
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& ex) {
+    if (ex.get_exit_code() == 0) return app.exit(ex);  // --help, --version
+    std::cerr << "troupe-bench: " << ex.what() << "\n(troupe-bench --help lists the benchmarks)\n";
+    return 2;
+  }
+  try {
+    run();
+  } catch (const std::exception& ex) {
+    std::cerr << "troupe-bench " << app.get_subcommands().front()->get_name() << ": " << ex.what()
+              << "\n";
     return 1;
   }
-  return usage("unknown benchmark '" + command + "'");
+  return 0;
 }

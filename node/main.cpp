@@ -1,6 +1,7 @@
 // troupe-node: one machine of a troupe cluster.
 //
 //   troupe-node --config FILE [--node NAME] [--data-dir DIR] [--log-level LEVEL]
+//   troupe-node --help | --version
 //
 // Exit status: 0 after a clean shutdown (SIGTERM/SIGINT: admission stops, running jobs finish
 // within [scheduler] shutdown_grace_ms, queued ones are handed back), 1 when the node cannot start
@@ -9,6 +10,8 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/io/middleman.hpp>
+
+#include <CLI/CLI.hpp>
 
 #include <pthread.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -31,6 +34,7 @@
 #include "node/model_path.hpp"
 #include "node/product_engine.hpp"
 #include "node/runtime.hpp"
+#include "troupe_version.hpp"
 
 namespace {
 
@@ -41,13 +45,6 @@ struct options {
   std::string log_level = "info";
 };
 
-constexpr const char* usage_text =
-    "usage: troupe-node --config FILE [--node NAME] [--data-dir DIR] [--log-level LEVEL]\n"
-    "  --config FILE     the cluster config (TOML; see docs/config.md)\n"
-    "  --node NAME       which [[node]] this process is (default: the cluster's head)\n"
-    "  --data-dir DIR    overrides the node's data_dir\n"
-    "  --log-level LEVEL trace, debug, info, warn, error or off (default info)\n";
-
 [[noreturn]] void fail(int code, const std::string& message) {
   std::cerr << "troupe-node: " << message << "\n";
   std::exit(code);
@@ -55,34 +52,24 @@ constexpr const char* usage_text =
 
 options parse_args(int argc, char** argv) {
   options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--help" || a == "-h") {
-      std::cout << usage_text;
-      std::exit(0);
-    }
-    std::string value;
-    auto eq = a.find('=');
-    if (eq != std::string::npos) {
-      value = a.substr(eq + 1);
-      a = a.substr(0, eq);
-    } else if (i + 1 < argc) {
-      value = argv[++i];
-    } else {
-      fail(2, "missing value for " + a + "\n" + usage_text);
-    }
-    if (a == "--config")
-      o.config = value;
-    else if (a == "--node")
-      o.node = value;
-    else if (a == "--data-dir")
-      o.data_dir = value;
-    else if (a == "--log-level")
-      o.log_level = value;
-    else
-      fail(2, "unknown option " + a + "\n" + usage_text);
+  CLI::App app{"troupe-node: one machine of a troupe cluster (docs/config.md, docs/cluster.md)",
+               "troupe-node"};
+  app.set_version_flag("--version", std::string("troupe-node ") + TROUPE_VERSION);
+  app.add_option("--config", o.config, "the cluster config (TOML; see docs/config.md)")->required();
+  app.add_option("--node", o.node, "which [[node]] this process is (default: the cluster's head)");
+  app.add_option("--data-dir", o.data_dir, "overrides the node's data_dir");
+  app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
+      ->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    std::exit(app.exit(e));
+  } catch (const CLI::CallForVersion& e) {
+    std::exit(app.exit(e));
+  } catch (const CLI::ParseError& e) {  // a usage error: exit 2, as for a bad config
+    fail(2, std::string(e.what()) + "\n" + app.help());
   }
-  if (o.config.empty()) fail(2, std::string("--config is required\n") + usage_text);
   return o;
 }
 
@@ -112,10 +99,7 @@ int main(int argc, char** argv) {
   auto opts = parse_args(argc, argv);
 
   spdlog::set_default_logger(spdlog::stderr_color_mt("troupe-node"));  // stdout stays clean
-  auto level = spdlog::level::from_str(opts.log_level);
-  if (level == spdlog::level::off && opts.log_level != "off")
-    fail(2, "unknown log level '" + opts.log_level + "'");
-  spdlog::set_level(level);
+  spdlog::set_level(spdlog::level::from_str(opts.log_level));
 
   auto loaded = load_config_file(opts.config);
   if (auto* err = std::get_if<config_error>(&loaded)) fail(2, err->message());

@@ -1,10 +1,11 @@
 // troupe-node as a process: usage and config errors exit 2 with a message naming the file, the
 // key and the problem; a model that cannot load exits 1; SIGTERM and SIGINT stop it cleanly (0);
-// a second node on a data_dir another one holds exits 2.
+// a second node on a data_dir another one holds exits 2. troupe-bench's command line too.
 #include <gtest/gtest.h>
 
 #include <csignal>
 #include <memory>
+#include <tuple>
 
 #include "tests/support/process.hpp"
 
@@ -49,10 +50,57 @@ TEST(NodeCli, UsageErrorsExitTwo) {
   EXPECT_NE(r.err.find("--config is required"), std::string::npos) << r.err;
   r = run_node({"--config", "x.toml", "--bogus", "1"});
   EXPECT_EQ(r.code, 2);
-  EXPECT_NE(r.err.find("unknown option --bogus"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("were not expected"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--bogus"), std::string::npos) << r.err;
+  r = run_node({"--config", "x.toml", "--log-level", "loud"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--log-level: loud not in"), std::string::npos) << r.err;
   r = run_node({"--config", "/nonexistent/x.toml"});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("/nonexistent/x.toml: cannot read the file"), std::string::npos) << r.err;
+}
+
+TEST(NodeCli, HelpAndVersionExitZero) {
+  for (const char* flag : {"--help", "--version"}) {
+    child_process p({binary_path("troupe-node"), flag});
+    ASSERT_EQ(p.wait(30s), 0) << flag << ": " << p.err();
+    const std::string want = std::string(flag) == "--help" ? "--data-dir" : "troupe-node 0.";
+    EXPECT_NE(p.out().find(want), std::string::npos) << flag << ": " << p.out();
+  }
+}
+
+// troupe-bench's command line: help for everyone, usage errors exit 2, the model maker works.
+TEST(BenchCli, HelpVersionUsageErrorsAndMakeModel) {
+  const auto bench = [](std::vector<std::string> args) {
+    args.insert(args.begin(), binary_path("troupe-bench"));
+    child_process p(args);
+    auto code = p.wait(60s);
+    return std::make_tuple(code.value_or(-1), p.out(), p.err());
+  };
+  auto [code, out, err] = bench({"--help"});
+  EXPECT_EQ(code, 0) << err;
+  for (const char* b : {"scheduler", "engine", "make-model", "store", "cluster", "http"})
+    EXPECT_NE(out.find(b), std::string::npos) << out;
+  std::tie(code, out, err) = bench({"--version"});
+  EXPECT_EQ(code, 0);
+  EXPECT_NE(out.find("troupe-bench 0."), std::string::npos) << out;
+  std::tie(code, out, err) = bench({"make-model", "--help"});
+  EXPECT_EQ(code, 0);
+  EXPECT_NE(out.find("--kv-heads"), std::string::npos) << out;  // the model's own options too
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {}, {"no-such-bench"}, {"engine"}, {"engine", "--model", "m", "--batch", "x"}}) {
+    std::tie(code, out, err) = bench(args);
+    EXPECT_EQ(code, 2) << err;
+  }
+  temp_dir dir;
+  std::tie(code, out, err) = bench({"make-model", "--out", dir.file("m.gguf"), "--type", "q9"});
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(err.find("'q9' is not one of"), std::string::npos) << err;
+  std::tie(code, out, err) =
+      bench({"make-model", "--out", dir.file("m.gguf"), "--layers", "1", "--dim", "64", "--heads",
+             "2", "--kv-heads", "2", "--ffn", "64", "--type", "q8_0"});
+  EXPECT_EQ(code, 0) << err;
+  EXPECT_FALSE(read_file(dir.file("m.gguf")).empty());
 }
 
 TEST(NodeCli, InvalidConfigsNameTheFileTheKeyAndTheProblem) {
