@@ -143,7 +143,7 @@ TEST(NodeCli, ACorruptModelFailsTheStartWithExitOne) {
   temp_dir dir;
   auto model = dir.write("broken.gguf", "GGUF this is not a model");
   auto file = dir.write("c.toml", config(free_port(), free_port(), model));
-  auto r = run_node({"--config", file});
+  auto r = run_node({"--config", file, "--data-dir", dir.file("data")});
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("cannot start"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("broken.gguf"), std::string::npos) << r.err;
