@@ -312,6 +312,10 @@ struct job_summary {  // a job accepted, rejected or reaching a terminal state, 
   uint32_t generated_tokens = 0;
   job_timings timings;
   finish_reason reason = finish_reason::none;  // for done
+  job_id id = 0;                               // for terminal events (the activity log's)
+  std::string node = {};                       // where it ran last ("" if it never ran)
+  std::string device = {};
+  std::string client_request_id = {};
 };
 
 // -- inspect overloads ------------------------------------------------------------------------
@@ -472,7 +476,7 @@ typename Inspector::result_type inspect(Inspector& f, step_stats& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_summary& x) {
   return f(caf::meta::type_name("job_summary"), x.model, x.event, x.error, x.prompt_tokens,
-           x.generated_tokens, x.timings, x.reason);
+           x.generated_tokens, x.timings, x.reason, x.id, x.node, x.device, x.client_request_id);
 }
 
 }  // namespace troupe

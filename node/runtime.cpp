@@ -13,6 +13,7 @@
 
 #include "actors/batcher/batcher_actor.hpp"
 #include "actors/capacity/capacity_actor.hpp"
+#include "actors/metrics/activity_log.hpp"
 #include "actors/metrics/metrics_actor.hpp"
 #include "actors/metrics/store_metrics.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
@@ -128,7 +129,10 @@ void node_runtime::start_head(const node_config& self_node) {
   }
 
   capacity_ = spawn_capacity(sys_, std::move(capacity_models));
-  metrics_ = spawn_metrics(sys_, capacity_, registry_);
+  std::shared_ptr<activity_log> activity;
+  if (options_.durable)
+    activity = std::make_shared<activity_log>(self_node.data_dir + "/activity.log");
+  metrics_ = spawn_metrics(sys_, capacity_, registry_, std::move(activity));
   scheduler_setup ss;
   ss.node = options_.node;
   ss.models = std::move(scheduler_models);

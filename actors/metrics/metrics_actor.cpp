@@ -7,6 +7,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "actors/metrics/activity_log.hpp"
 #include "actors/metrics/metrics_registry.hpp"
 
 namespace troupe {
@@ -16,6 +17,7 @@ struct metrics_state {
   metrics_state() = default;  // not an aggregate (see CAF's stateful_actor)
   static inline const char* name = "troupe.metrics";
   std::unique_ptr<metrics_registry> registry;
+  std::shared_ptr<activity_log> log;
   capacity_actor capacity;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
@@ -52,11 +54,16 @@ nlohmann::json render_capacity(const capacity_report& r) {
 
 metrics_actor::behavior_type metrics(metrics_actor::stateful_pointer<metrics_state> self,
                                      capacity_actor capacity,
-                                     std::shared_ptr<prometheus::Registry> registry) {
+                                     std::shared_ptr<prometheus::Registry> registry,
+                                     std::shared_ptr<activity_log> log) {
   self->state.capacity = std::move(capacity);
   self->state.registry = std::make_unique<metrics_registry>(std::move(registry));
+  self->state.log = std::move(log);
   return {
-      [self](const job_summary& s) { self->state.registry->record(s); },
+      [self](const job_summary& s) {
+        self->state.registry->record(s);
+        if (self->state.log) self->state.log->record(s);
+      },
       [self](const step_stats& s) { self->state.registry->record(s); },
       [self](stats_atom) -> caf::result<std::string> {
         auto promise = self->make_response_promise<std::string>();
@@ -82,8 +89,9 @@ metrics_actor::behavior_type metrics(metrics_actor::stateful_pointer<metrics_sta
 }  // namespace
 
 metrics_actor spawn_metrics(caf::actor_system& sys, capacity_actor capacity,
-                            std::shared_ptr<prometheus::Registry> registry) {
-  return sys.spawn(metrics, std::move(capacity), std::move(registry));
+                            std::shared_ptr<prometheus::Registry> registry,
+                            std::shared_ptr<activity_log> log) {
+  return sys.spawn(metrics, std::move(capacity), std::move(registry), std::move(log));
 }
 
 }  // namespace troupe

@@ -16,7 +16,11 @@ job_summary summary_of(const job_record& r, job_event event) {
                      static_cast<uint32_t>(r.prompt.size()),
                      static_cast<uint32_t>(r.generated.size()),
                      r.timings,
-                     r.reason};
+                     r.reason,
+                     r.id,
+                     r.node,
+                     r.device,
+                     r.spec.client_request_id};
 }
 
 // Keeps finished jobs in memory up to the retention count (the store keeps them longer).

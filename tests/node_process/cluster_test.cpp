@@ -6,6 +6,9 @@
 // output of an undisturbed single-node run, streams without gaps or repeats.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <nlohmann/json.hpp>
+
 #include <signal.h>
 
 #include <atomic>
@@ -149,6 +152,23 @@ TEST_F(Cluster, NodesStartedInReverseOrderFormTheClusterAndShareTwoHundredJobs) 
   ASSERT_EQ(rows.size(), 3u);
   for (const auto& n : rows) EXPECT_EQ(n.state, "up") << n.name;
   c.stop_all();
+
+  // The head's activity log has one line per job, naming the node the job's status named.
+  std::ifstream log(c.data_dir(0) + "/activity.log");
+  std::map<std::string, nlohmann::json> logged;
+  for (std::string line; std::getline(log, line);) {
+    auto j = nlohmann::json::parse(line);
+    EXPECT_TRUE(logged.emplace(j.at("client_request_id").get<std::string>(), j).second) << line;
+  }
+  EXPECT_EQ(logged.size(), r.node.size());
+  for (const auto& [rid, node] : r.node) {
+    ASSERT_TRUE(logged.count(rid)) << rid << " is not in the activity log";
+    const auto& j = logged.at(rid);
+    EXPECT_EQ(j.at("state"), "done") << j;
+    EXPECT_EQ(j.at("node"), node) << j;
+    EXPECT_GT(j.at("generated_tokens").get<int>(), 0) << j;
+    EXPECT_GE(j.at("duration_ms").get<double>(), j.at("ttft_ms").get<double>()) << j;
+  }
 }
 
 TEST_F(Cluster, AWorkerKilledMidRunLosesNoJob) {

@@ -172,8 +172,7 @@ cluster_run::~cluster_run() = default;  // node_process kills what still runs
 
 node_process& cluster_run::start(size_t i) {
   procs_.at(i).reset();
-  procs_[i] = std::make_unique<node_process>(config_, spec_.nodes[i].name,
-                                             dir_.file("data-" + spec_.nodes[i].name));
+  procs_[i] = std::make_unique<node_process>(config_, spec_.nodes[i].name, data_dir(i));
   return *procs_[i];
 }
 

@@ -82,6 +82,7 @@ class cluster_run {
   std::string head_address() const { return address(spec_.nodes.at(0)); }
   node_process& start(size_t node);  // (re)starts nodes[node] on its data dir
   node_process& node(size_t i) { return *procs_.at(i); }
+  std::string data_dir(size_t node) const { return dir_.file("data-" + spec_.nodes.at(node).name); }
   void stop_all();
 
  private:
