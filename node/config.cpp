@@ -177,6 +177,19 @@ cluster_config read(const toml::table& root, const std::string& file) {
     r.finish();
   }
 
+  if (auto sup = top.get("supervisor", false)) {
+    if (!sup->is_table()) top.fail("supervisor", "must be a table ([supervisor])");
+    table_reader r(*sup->as_table(), "supervisor", file);
+    auto& v = cfg.supervisor;
+    v.restart_delay_ms =
+        r.integer<int64_t>("restart_delay_ms", false, 0, 3'600'000).value_or(v.restart_delay_ms);
+    v.max_restarts =
+        r.integer<uint32_t>("max_restarts", false, 0, 1'000'000).value_or(v.max_restarts);
+    v.restart_window_s =
+        r.integer<int64_t>("restart_window_s", false, 1, 86'400 * 30).value_or(v.restart_window_s);
+    r.finish();
+  }
+
   auto tables = [&](const std::string& k) {
     std::vector<const toml::table*> out;
     auto node = top.get(k, true);

@@ -40,6 +40,12 @@ struct http_section {  // the HTTP front door of the head ([[node]] http_port tu
   uint32_t max_connections = 1024;    // more are closed at once
 };
 
+struct supervisor_section {         // troupe-node --supervise: restarting a node that died
+  int64_t restart_delay_ms = 1000;  // wait before the first restart; doubles per quick restart
+  uint32_t max_restarts = 5;        // give up after this many restarts within the window
+  int64_t restart_window_s = 300;   // restarts older than this are forgotten
+};
+
 struct node_config {
   std::string name;
   std::string host;
@@ -77,6 +83,7 @@ struct cluster_config {
   cluster_section cluster;
   scheduler_section scheduler;
   http_section http;
+  supervisor_section supervisor;
   std::vector<node_config> nodes;
   std::vector<model_config> models;
 

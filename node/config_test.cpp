@@ -121,6 +121,24 @@ TEST(Config, DeviceMemoryBudgets) {
   EXPECT_EQ(e.key, "model[0].device_memory_mb");
 }
 
+TEST(Config, SupervisorSection) {
+  auto r = parse_config(valid, "x.toml");
+  ASSERT_TRUE(std::holds_alternative<cluster_config>(r));
+  EXPECT_EQ(std::get<cluster_config>(r).supervisor.max_restarts, 5u);
+  r = parse_config(valid +
+                       "\n[supervisor]\nrestart_delay_ms = 50\nmax_restarts = 2\n"
+                       "restart_window_s = 10\n",
+                   "x.toml");
+  ASSERT_TRUE(std::holds_alternative<cluster_config>(r)) << std::get<config_error>(r).message();
+  const auto& s = std::get<cluster_config>(r).supervisor;
+  EXPECT_EQ(s.restart_delay_ms, 50);
+  EXPECT_EQ(s.max_restarts, 2u);
+  EXPECT_EQ(s.restart_window_s, 10);
+  EXPECT_EQ(error_of(valid + "\n[supervisor]\nrestart_window_s = 0\n").key,
+            "supervisor.restart_window_s");
+  EXPECT_EQ(error_of(valid + "\n[supervisor]\nrestarts = 1\n").key, "supervisor.restarts");
+}
+
 TEST(Config, CpuThreadsIsANodeSetting) {
   auto r = parse_config(replace(valid, "models = [\"m\"]", "models = [\"m\"]\ncpu_threads = 0"),
                         "x.toml");

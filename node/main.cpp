@@ -1,6 +1,7 @@
 // troupe-node: one machine of a troupe cluster.
 //
 //   troupe-node --config FILE [--node NAME] [--data-dir DIR] [--log-level LEVEL]
+//   troupe-node --supervise ...   the same, restarted when it dies (node/supervisor.hpp)
 //   troupe-node --help | --version
 //
 // Exit status: 0 after a clean shutdown (SIGTERM/SIGINT: admission stops, running jobs finish
@@ -19,6 +20,7 @@
 #include <sys/resource.h>
 #include <csignal>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 
@@ -34,6 +36,7 @@
 #include "node/model_path.hpp"
 #include "node/product_engine.hpp"
 #include "node/runtime.hpp"
+#include "node/supervisor.hpp"
 #include "troupe_version.hpp"
 
 namespace {
@@ -43,6 +46,8 @@ struct options {
   std::string node;
   std::string data_dir;
   std::string log_level = "info";
+  bool supervise = false;
+  std::vector<std::string> child_args;  // argv[1..] without --supervise
 };
 
 [[noreturn]] void fail(int code, const std::string& message) {
@@ -61,6 +66,10 @@ options parse_args(int argc, char** argv) {
   app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->capture_default_str();
+  app.add_flag("--supervise", o.supervise,
+               "run the node as a child process and restart it when it dies ([supervisor])");
+  for (int i = 1; i < argc; ++i)
+    if (std::string(argv[i]) != "--supervise") o.child_args.emplace_back(argv[i]);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -112,6 +121,12 @@ int main(int argc, char** argv) {
   }();
   if (!self) fail(2, config.file + ": --node: no [[node]] named '" + opts.node + "'");
   if (!opts.data_dir.empty()) self->data_dir = opts.data_dir;
+  if (opts.supervise) {
+    std::error_code ec;
+    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (ec) fail(1, "--supervise: cannot find this program: " + ec.message());
+    return supervise(exe.string(), opts.child_args, config.supervisor);
+  }
   for (auto& m : config.models) {
     bool served = std::find(self->models.begin(), self->models.end(), m.name) != self->models.end();
     if (!served && opts.node != config.cluster.head) continue;
