@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,8 +41,13 @@ pid_t start(const std::string& program, const std::vector<std::string>& args,
   argv.push_back(const_cast<char*>(program.c_str()));
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid == 0) {
+    // A supervisor that dies (even by SIGKILL) takes its node down cleanly: the node gets
+    // SIGTERM and drains, rather than running on unsupervised.
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) _exit(0);  // it died before the line above
     sigprocmask(SIG_SETMASK, &child_mask, nullptr);
     execv(program.c_str(), argv.data());
     _exit(127);

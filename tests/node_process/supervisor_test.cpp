@@ -5,6 +5,7 @@
 
 #include <csignal>
 #include <regex>
+#include <thread>
 
 #include "tests/node_process/node_fixture.hpp"
 
@@ -129,6 +130,24 @@ TEST_F(Supervisor, AConfigErrorIsNotRetriedAndANodeThatKeepsDyingIsGivenUpOn) {
   ASSERT_TRUE(code.has_value()) << sup->err();
   EXPECT_EQ(*code, 1) << sup->err();
   EXPECT_NE(sup->err().find("giving up"), std::string::npos) << sup->err();
+}
+
+TEST_F(Supervisor, ASupervisorKilledWithSigkillTakesItsNodeDown) {
+  auto sup = supervised("restart_delay_ms = 10\n");
+  ASSERT_TRUE(wait_serving(address(spec_.nodes[0]), 1)) << sup->err();
+  const pid_t child = latest_child(*sup);
+  ASSERT_GT(child, 0);
+  sup->signal(SIGKILL);
+  ASSERT_TRUE(sup->wait(10s).has_value());
+  // The node gets SIGTERM from the kernel (PR_SET_PDEATHSIG) and drains; it is not our child,
+  // so poll for it to be gone.
+  bool gone = false;
+  for (int i = 0; i < 600 && !gone; ++i) {
+    gone = ::kill(child, 0) != 0;
+    if (!gone) std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_TRUE(gone) << "troupe-node pid " << child << " outlived its supervisor";
+  if (!gone) ::kill(child, SIGKILL);
 }
 
 }  // namespace
