@@ -19,6 +19,7 @@
 #include "gpu/model/synthetic_model.hpp"
 #include "gpu/model/testing/llama_cpp_greedy.hpp"
 #include "gpu/model/testing/llama_cpp_peer.hpp"
+#include "gpu/model/testing/synthetic_cases.hpp"
 #include "gpu/model/testing/teacher_forcing.hpp"
 #include "gpu/vulkan/vulkan_engine.hpp"
 #include "tests/support/test_files.hpp"
@@ -148,35 +149,11 @@ class LlamaCppJudge : public ::testing::Test {
   testing::temp_dir dir_;
 };
 
-struct synthetic_case {
-  const char* arch;
-  ggml_type type;
-  bool mix = false, tied = false, rope_freqs = false;
-  int32_t long_rope = 0;  // phi3: LongRoPE's original context (128: the long factors, 1024: short)
-};
-
-std::string describe(const synthetic_case& c) {
-  return std::string(c.arch) + " " + type_name(c.type) + (c.mix ? "_m" : "") +
-         (c.tied ? " tied" : "") + (c.rope_freqs ? " rope_freqs" : "") +
-         (c.long_rope ? " long_rope " + std::to_string(c.long_rope) : "");
-}
+using testing::synthetic_case;
 
 std::string write_case(const synthetic_case& c, int seed, const testing::temp_dir& dir) {
-  synthetic_model_options o;
-  o.arch = c.arch;
-  o.layers = 2;
-  o.dim = 256;
-  o.heads = 4;
-  o.kv_heads = 2;
-  o.ffn = 512;
-  o.type = c.type;
-  o.k_quant_mix = c.mix;
-  o.tied = c.tied;
-  o.rope_freqs = c.rope_freqs;
-  o.long_rope_context = c.long_rope;
-  o.seed = static_cast<uint64_t>(seed);
   const std::string path = dir.file("synthetic-" + std::to_string(seed) + ".gguf");
-  write_synthetic_model(o, path);
+  write_synthetic_model(testing::options_of(c, static_cast<uint64_t>(seed)), path);
   return path;
 }
 
@@ -229,7 +206,7 @@ TEST_F(LlamaCppJudge, SyntheticFloatModelsOfEveryArchitectureAgree) {
   };
   std::vector<judged> models;
   int seed = 100;
-  for (const auto& c : cases) models.push_back({describe(c), write_case(c, seed++, dir_)});
+  for (const auto& c : cases) models.push_back({testing::describe(c), write_case(c, seed++, dir_)});
   const auto agreements = judge(models);
   for (size_t i = 0; i < models.size(); ++i) {
     EXPECT_GE(agreements[i].top1_rate(), 0.995)
@@ -260,7 +237,7 @@ TEST_F(LlamaCppJudge, SyntheticQuantizedModelsOfEveryTypeAgree) {
   };
   std::vector<judged> models;
   int seed = 200;
-  for (const auto& c : cases) models.push_back({describe(c), write_case(c, seed++, dir_)});
+  for (const auto& c : cases) models.push_back({testing::describe(c), write_case(c, seed++, dir_)});
   expect_quantized_agreement(models, judge(models), 2e-3);
 }
 

@@ -8,6 +8,7 @@
 
 #include "gpu/model/reference/reference_engine.hpp"
 #include "gpu/model/synthetic_model.hpp"
+#include "gpu/model/testing/synthetic_cases.hpp"
 #include "gpu/vulkan/vulkan_engine.hpp"
 #include "tests/support/test_files.hpp"
 
@@ -112,14 +113,7 @@ TEST(SyntheticEngine, GreedyTokensMatchCpuReferenceAcrossShapesAndTypes) {
 // format, the formats of llama.cpp's Q4_K_M mix included.
 TEST(SyntheticEngine, EveryArchitectureAndBlockFormatMatchesCpuReference) {
   testing::temp_dir dir;
-  struct model_case {
-    const char* arch;
-    ggml_type type;
-    bool mix, tied, rope_freqs;
-    int32_t long_rope = 0;  // phi3's LongRoPE original context: for sequences of 256, 1024 takes
-                            // the short factors, 128 the long ones
-  };
-  const model_case cases[] = {
+  const testing::synthetic_case cases[] = {
       {"llama", ggml_type::q4_k, true, true, true},
       {"llama", ggml_type::q2_k, false, false, true},
       {"llama", ggml_type::q3_k, false, true, false},
@@ -136,22 +130,8 @@ TEST(SyntheticEngine, EveryArchitectureAndBlockFormatMatchesCpuReference) {
   };
   int n = 0;
   for (const auto& c : cases) {
-    synthetic_model_options o;
-    o.arch = c.arch;
-    o.layers = 2;
-    o.dim = 256;
-    o.heads = 4;
-    o.kv_heads = 2;
-    o.ffn = 512;
-    o.type = c.type;
-    o.k_quant_mix = c.mix;
-    o.tied = c.tied;
-    o.rope_freqs = c.rope_freqs;
-    o.long_rope_context = c.long_rope;
-    o.seed = 31 + n;
-    const std::string what = std::string(c.arch) + " " + type_name(c.type) + (c.mix ? " mix" : "") +
-                             (c.tied ? " tied" : "") + (c.rope_freqs ? " rope_freqs" : "") +
-                             (c.long_rope ? " long_rope " + std::to_string(c.long_rope) : "");
+    const auto o = testing::options_of(c, 31 + n);
+    const std::string what = testing::describe(c);
     expect_same_tokens(o, dir.file(std::to_string(n++) + ".gguf"), what);
   }
 }
