@@ -69,7 +69,7 @@ options parse_args(int argc, char** argv) {
   app.add_flag("--supervise", o.supervise,
                "run the node as a child process and restart it when it dies ([supervisor])");
   for (int i = 1; i < argc; ++i)
-    if (std::string(argv[i]) != "--supervise") o.child_args.emplace_back(argv[i]);
+    if (std::string(argv[i]).rfind("--supervise", 0) != 0) o.child_args.emplace_back(argv[i]);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

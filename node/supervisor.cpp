@@ -31,7 +31,10 @@ ending ending_of(int wstatus) {
             128 + sig, true};
   }
   const int code = WEXITSTATUS(wstatus);
-  // 0: a clean stop; 2: a usage or config error, which a restart would only repeat.
+  // 0: a clean stop; 2: a usage or config error, 126/127: the program could not be executed;
+  // a restart would only repeat them.
+  if (code == 126 || code == 127)
+    return {"could not be executed (status " + std::to_string(code) + ")", 1, false};
   return {"exited with status " + std::to_string(code), code, code != 0 && code != 2};
 }
 
@@ -66,6 +69,7 @@ int supervise(const std::string& program, const std::vector<std::string>& args,
   sigaddset(&handled, SIGINT);
   sigaddset(&handled, SIGCHLD);
   sigprocmask(SIG_BLOCK, &handled, &previous);
+  signal(SIGCHLD, SIG_DFL);  // an inherited SIG_IGN would reap the child before waitpid could
 
   std::deque<clock_type::time_point> restarts;  // within the window
   for (;;) {
@@ -88,7 +92,13 @@ int supervise(const std::string& program, const std::vector<std::string>& args,
         stopping = true;
         continue;
       }
-      if (sig == SIGCHLD && waitpid(child, &wstatus, WNOHANG) == child) break;
+      if (sig != SIGCHLD) continue;
+      const pid_t r = waitpid(child, &wstatus, WNOHANG);
+      if (r == child) break;
+      if (r < 0 && errno == ECHILD) {  // reaped elsewhere: its status is lost
+        wstatus = 0xff00;              // reads as "exited with status 255": restart
+        break;
+      }
     }
     const ending e = ending_of(wstatus);
     if (stopping || !e.restart) {
