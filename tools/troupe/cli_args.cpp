@@ -1,9 +1,12 @@
 #include "tools/troupe/cli_args.hpp"
 
+#include <CLI/CLI.hpp>
+#include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <map>
-#include <set>
+#include <optional>
+
+#include "troupe_version.hpp"
 
 namespace troupe::cli {
 
@@ -31,31 +34,8 @@ const char* const usage_text =
 
 namespace {
 
-struct spec {
-  std::set<std::string> options;  // take a value
-  std::set<std::string> flags;
-  size_t positional = 0;  // a job id when 1
-};
-
-const std::map<std::string, spec>& commands() {
-  static const std::map<std::string, spec> c{
-      {"submit",
-       {{"--model", "--prompt", "--max-tokens", "--temperature", "--top-p", "--top-k", "--seed",
-         "--stop", "--priority", "--request-id"},
-        {"--detach"},
-        0}},
-      {"attach", {{}, {}, 1}},
-      {"status", {{}, {"--json"}, 1}},
-      {"result", {{}, {"--json"}, 1}},
-      {"cancel", {{}, {}, 1}},
-      {"stats", {{}, {"--json"}, 0}},
-      {"models", {{}, {"--json"}, 0}},
-      {"health", {{}, {"--json"}, 0}},
-      {"nodes", {{}, {"--json"}, 0}},
-      {"limits", {{"--model", "--max-active", "--max-queued"}, {}, 0}},
-  };
-  return c;
-}
+const char* const command_names[] = {"submit", "attach", "status", "result", "cancel",
+                                     "stats",  "models", "health", "nodes",  "limits"};
 
 template <class T>
 bool parse_number(const std::string& text, T& out) {
@@ -69,93 +49,125 @@ bool parse_float(const std::string& text, float& out) {
   return std::isfinite(out);
 }
 
+// What CLI11 collects; converted and checked below, with troupe's own messages.
+struct raw_args {
+  std::string job;
+  std::optional<std::string> model, prompt, max_tokens, temperature, top_p, top_k, seed, priority,
+      request_id, max_active, max_queued;
+  std::vector<std::string> stop;
+};
+
+CLI::Option* single(CLI::App* app, const std::string& name, std::optional<std::string>& into,
+                    const std::string& what) {
+  return app
+      ->add_option_function<std::string>(
+          name, [&into](const std::string& v) { into = v; }, what)
+      ->multi_option_policy(CLI::MultiOptionPolicy::Throw);
+}
+
 }  // namespace
 
 std::variant<command, usage_error, help_request> parse_command_line(
     const std::vector<std::string>& args) {
-  command cmd;
-  std::map<std::string, std::vector<std::string>> values;
-  std::set<std::string> flags;
-  std::vector<std::string> positional;
-  const spec* s = nullptr;
+  if (args.size() == 1 && args[0] == "help") return help_request{usage_text};
+  // A first word that is no command (and no option) gets troupe's message, not CLI11's.
   for (size_t i = 0; i < args.size(); ++i) {
-    std::string a = args[i];
-    if (a == "--help" || a == "-h" || (a == "help" && !s)) return help_request{};
-    if (a.rfind("--", 0) != 0 || a == "--") {
-      if (!s) {
-        auto it = commands().find(a);
-        if (it == commands().end()) return usage_error{"unknown command '" + a + "'"};
-        cmd.name = a;
-        s = &it->second;
-      } else {
-        positional.push_back(a);
-      }
+    const std::string& a = args[i];
+    if (a == "--connect" || a == "--api-key") {
+      ++i;  // its value
       continue;
     }
-    std::optional<std::string> inline_value;
-    if (auto eq = a.find('='); eq != std::string::npos) {
-      inline_value = a.substr(eq + 1);
-      a = a.substr(0, eq);
-    }
-    bool global = a == "--connect" || a == "--api-key";
-    bool is_flag = s && s->flags.count(a);
-    bool is_option = global || (s && s->options.count(a));
-    if (!is_flag && !is_option)
-      return usage_error{"unknown option " + a + (s ? " for " + cmd.name : std::string())};
-    if (is_flag) {
-      if (inline_value) return usage_error{a + " takes no value"};
-      flags.insert(a);
-      continue;
-    }
-    std::string value;
-    if (inline_value) {
-      value = *inline_value;
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    } else {
-      return usage_error{"missing value for " + a};
-    }
-    if (a == "--connect")
-      cmd.connect = value;
-    else if (a == "--api-key")
-      cmd.api_key = value;
-    else
-      values[a].push_back(value);
+    if (a.rfind("-", 0) == 0) continue;
+    if (std::find(std::begin(command_names), std::end(command_names), a) == std::end(command_names))
+      return usage_error{"unknown command '" + a + "'"};
+    break;
   }
-  if (!s) return usage_error{"no command given"};
-  if (positional.size() != s->positional)
-    return usage_error{cmd.name + (s->positional ? " takes a job id" : " takes no arguments")};
-  if (s->positional && !parse_number(positional[0], cmd.job))
-    return usage_error{"not a job id: '" + positional[0] + "'"};
-  for (const auto& [name, v] : values)
-    if (v.size() > 1 && name != "--stop") return usage_error{name + " given more than once"};
-  cmd.json = flags.count("--json") > 0;
-  cmd.detach = flags.count("--detach") > 0;
-  auto one = [&](const std::string& name) -> const std::string* {
-    auto it = values.find(name);
-    return it == values.end() ? nullptr : &it->second.front();
-  };
+
+  command cmd;
+  raw_args raw;
+  std::string api_key;
+  CLI::App app{"troupe: the command-line client of a troupe cluster (docs/api.md)", "troupe"};
+  app.set_version_flag("--version", std::string("troupe ") + TROUPE_VERSION);
+  app.add_option("--connect", cmd.connect,
+                 "HOST:PORT of the head (default: $TROUPE_ADDR, else "
+                 "cluster-configs/local.toml's head)");
+  auto* key = app.add_option("--api-key", api_key, "the cluster's key (default: $TROUPE_API_KEY)");
+  app.require_subcommand(1, 1);
+  app.footer(usage_text);
+
+  auto* submit = app.add_subcommand("submit", "stream the generated text to stdout");
+  single(submit, "--model", raw.model, "the model")->required();
+  single(submit, "--prompt", raw.prompt, "the prompt text")->required();
+  single(submit, "--max-tokens", raw.max_tokens, "tokens to generate at most");
+  single(submit, "--temperature", raw.temperature, "0: greedy");
+  single(submit, "--top-p", raw.top_p, "nucleus sampling threshold");
+  single(submit, "--top-k", raw.top_k, "keep the k most likely tokens");
+  single(submit, "--seed", raw.seed, "the sampling seed");
+  submit->add_option("--stop", raw.stop, "end at this text (repeatable)");
+  single(submit, "--priority", raw.priority, "high, normal or low");
+  single(submit, "--request-id", raw.request_id, "idempotency id: the same id is the same job");
+  submit->add_flag("--detach", cmd.detach, "print the job id and return")->disable_flag_override();
+
+  std::vector<CLI::App*> with_job;
+  for (const auto& [name, what] : std::vector<std::pair<const char*, const char*>>{
+           {"attach", "print the job's whole text, live until it ends"},
+           {"status", "the job's state, node, progress"},
+           {"result", "the complete text of a finished job"},
+           {"cancel", "cancel the job"}}) {
+    auto* sub = app.add_subcommand(name, what);
+    sub->add_option("job", raw.job, "the job id")->required();
+    with_job.push_back(sub);
+  }
+  app.add_subcommand("stats", "the metrics document");
+  app.add_subcommand("models", "models with their limits and usage");
+  app.add_subcommand("health", "exit 0 when the cluster serves");
+  app.add_subcommand("nodes", "every node: devices, state, load, throughput");
+  auto* limits =
+      app.add_subcommand("limits", "show, or change at run time, a model's admission limits");
+  single(limits, "--model", raw.model, "the model to change");
+  single(limits, "--max-active", raw.max_active, "running jobs at most");
+  single(limits, "--max-queued", raw.max_queued, "waiting jobs at most");
+  for (auto* sub : app.get_subcommands({})) {
+    sub->fallthrough();  // --connect and --api-key may follow the command
+    if (sub != submit && sub != limits && sub->get_name() != "attach" &&
+        sub->get_name() != "cancel")
+      sub->add_flag("--json", cmd.json, "print JSON")->disable_flag_override();
+  }
+
+  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 parses from the back
+  try {
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    return help_request{app.help()};
+  } catch (const CLI::CallForVersion& e) {
+    return help_request{std::string(e.what()) + "\n"};
+  } catch (const CLI::ParseError& e) {
+    return usage_error{e.what()};
+  }
+  cmd.name = app.get_subcommands().front()->get_name();
+  if (!key->empty()) cmd.api_key = api_key;
+  if (std::find(with_job.begin(), with_job.end(), app.get_subcommands().front()) !=
+          with_job.end() &&
+      !parse_number(raw.job, cmd.job))
+    return usage_error{"not a job id: '" + raw.job + "'"};
+
   auto bad = [](const std::string& name, const std::string& v, const char* what) {
     return usage_error{name + ": '" + v + "' is not " + what};
   };
-
   if (cmd.name == "submit") {
     auto& r = cmd.request;
-    if (!one("--model")) return usage_error{"submit needs --model"};
-    if (!one("--prompt")) return usage_error{"submit needs --prompt"};
-    r.model = *one("--model");
-    r.prompt = *one("--prompt");
-    if (auto v = one("--max-tokens"); v && !parse_number(*v, r.max_tokens))
+    r.model = *raw.model;
+    r.prompt = *raw.prompt;
+    if (auto& v = raw.max_tokens; v && !parse_number(*v, r.max_tokens))
       return bad("--max-tokens", *v, "an integer");
-    if (auto v = one("--temperature"); v && !parse_float(*v, r.temperature))
+    if (auto& v = raw.temperature; v && !parse_float(*v, r.temperature))
       return bad("--temperature", *v, "a number");
-    if (auto v = one("--top-p"); v && !parse_float(*v, r.top_p))
-      return bad("--top-p", *v, "a number");
-    if (auto v = one("--top-k"); v && !parse_number(*v, r.top_k))
+    if (auto& v = raw.top_p; v && !parse_float(*v, r.top_p)) return bad("--top-p", *v, "a number");
+    if (auto& v = raw.top_k; v && !parse_number(*v, r.top_k))
       return bad("--top-k", *v, "an integer");
-    if (auto v = one("--seed"); v && !parse_number(*v, r.seed))
+    if (auto& v = raw.seed; v && !parse_number(*v, r.seed))
       return bad("--seed", *v, "an unsigned integer");
-    if (auto v = one("--priority")) {
+    if (auto& v = raw.priority) {
       if (*v == "high")
         r.priority = api::Priority::HIGH;
       else if (*v == "normal")
@@ -165,15 +177,15 @@ std::variant<command, usage_error, help_request> parse_command_line(
       else
         return bad("--priority", *v, "high, normal or low");
     }
-    if (auto v = one("--request-id")) r.request_id = *v;
-    if (auto it = values.find("--stop"); it != values.end()) r.stop = it->second;
+    if (raw.request_id) r.request_id = *raw.request_id;
+    r.stop = raw.stop;
   } else if (cmd.name == "limits") {
-    if (auto v = one("--model")) cmd.model = *v;
-    if (auto v = one("--max-active"); v && !parse_number(*v, cmd.max_active))
+    cmd.model = raw.model;
+    if (auto& v = raw.max_active; v && !parse_number(*v, cmd.max_active))
       return bad("--max-active", *v, "an integer");
-    if (auto v = one("--max-queued"); v && !parse_number(*v, cmd.max_queued))
+    if (auto& v = raw.max_queued; v && !parse_number(*v, cmd.max_queued))
       return bad("--max-queued", *v, "an integer");
-    if (!cmd.model && (one("--max-active") || one("--max-queued")))
+    if (!cmd.model && (raw.max_active || raw.max_queued))
       return usage_error{"limits: --max-active and --max-queued need --model"};
   }
   return cmd;

@@ -2,8 +2,8 @@
 //
 //   troupe [--connect HOST:PORT] [--api-key KEY] COMMAND [ARGS]
 //
-// Options take their value as the next argument or after '=' (--max-tokens=8). Global options may
-// also follow the command. Anything malformed is a usage error (exit code 2).
+// Parsed with CLI11. Options take their value as the next argument or after '=' (--max-tokens=8).
+// Global options may also follow the command. Anything malformed is a usage error (exit code 2).
 #pragma once
 
 #include <cstdint>
@@ -33,7 +33,9 @@ struct usage_error {
   std::string message;
 };
 
-struct help_request {};
+struct help_request {  // --help, help, --version (or COMMAND --help)
+  std::string text;    // what to print
+};
 
 std::variant<command, usage_error, help_request> parse_command_line(
     const std::vector<std::string>& args);

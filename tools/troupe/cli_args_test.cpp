@@ -96,9 +96,16 @@ TEST(CliArgs, UsageErrors) {
   EXPECT_NE(parse_error({"stats", "--json=yes"}), "");
 }
 
-TEST(CliArgs, Help) {
-  EXPECT_TRUE(std::holds_alternative<help_request>(parse_command_line({"--help"})));
-  EXPECT_TRUE(std::holds_alternative<help_request>(parse_command_line({"help"})));
+TEST(CliArgs, HelpAndVersion) {
+  const auto text = [](std::vector<std::string> args) {
+    auto r = parse_command_line(args);
+    auto* h = std::get_if<help_request>(&r);
+    return h ? h->text : std::string("(not help)");
+  };
+  EXPECT_NE(text({"--help"}).find("submit"), std::string::npos);
+  EXPECT_NE(text({"help"}).find("exit codes"), std::string::npos);
+  EXPECT_NE(text({"submit", "--help"}).find("--max-tokens"), std::string::npos);
+  EXPECT_NE(text({"--version"}).find("troupe 0."), std::string::npos);
 }
 
 }  // namespace

@@ -11,8 +11,8 @@ int main(int argc, char** argv) {
   using namespace troupe::cli;
   std::vector<std::string> args(argv + 1, argv + argc);
   auto parsed = parse_command_line(args);
-  if (std::holds_alternative<help_request>(parsed)) {
-    std::cout << usage_text;
+  if (auto* h = std::get_if<help_request>(&parsed)) {
+    std::cout << h->text;
     return exit_ok;
   }
   if (auto* e = std::get_if<usage_error>(&parsed)) {
