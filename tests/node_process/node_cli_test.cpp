@@ -103,6 +103,35 @@ TEST(BenchCli, HelpVersionUsageErrorsAndMakeModel) {
   EXPECT_FALSE(read_file(dir.file("m.gguf")).empty());
 }
 
+// troupe top against a real node: every frame shows the model, the node and its device.
+TEST(NodeCli, TroupeTopDrawsTheClusterFrameAfterFrame) {
+  temp_dir dir;
+  const uint16_t rpc = free_port();
+  auto file = dir.write("c.toml", config(rpc, free_port(), stories_path()));
+  child_process node(
+      {binary_path("troupe-node"), "--config", file, "--data-dir", dir.file("data")});
+  ASSERT_TRUE(node.wait_for_output("ready", 60s)) << node.err();
+  child_process top({binary_path("troupe"), "--connect", "127.0.0.1:" + std::to_string(rpc), "top",
+                     "--iterations", "3", "--interval", "100"});
+  ASSERT_EQ(top.wait(30s), 0) << top.err();
+  const std::string out = top.out();
+  size_t frames = 0;
+  for (size_t at = out.find("troupe top"); at != std::string::npos;
+       at = out.find("troupe top", at + 1))
+    ++frames;
+  EXPECT_EQ(frames, 3u) << out;
+  EXPECT_NE(out.find("stories"), std::string::npos) << out;       // the model's row
+  EXPECT_NE(out.find("solo"), std::string::npos) << out;          // the node's row
+  EXPECT_NE(out.find("1/1 nodes up"), std::string::npos) << out;  // the summary line
+  node.signal(SIGTERM);
+  EXPECT_EQ(node.wait(30s), 0);
+
+  // With the node gone, top says so and exits 5 (cannot reach the cluster).
+  child_process gone({binary_path("troupe"), "--connect", "127.0.0.1:" + std::to_string(rpc), "top",
+                      "--iterations", "1"});
+  EXPECT_EQ(gone.wait(30s), 5) << gone.out() << gone.err();
+}
+
 TEST(NodeCli, InvalidConfigsNameTheFileTheKeyAndTheProblem) {
   temp_dir dir;
   struct bad {

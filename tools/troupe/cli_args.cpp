@@ -27,6 +27,9 @@ const char* const usage_text =
     "  nodes [--json]      every node: devices, state (up/draining/down), load, throughput\n"
     "  limits [--model M [--max-active N] [--max-queued N]]\n"
     "                      show, or change at run time, a model's admission limits\n"
+    "  top [--interval MS] [--iterations N]\n"
+    "                      a live view: nodes, devices, each model's running and queued jobs,\n"
+    "                      tokens/s (refreshed every second; Ctrl-C ends it)\n"
     "--connect defaults to $TROUPE_ADDR, else the head of cluster-configs/local.toml;\n"
     "--api-key defaults to $TROUPE_API_KEY.\n"
     "exit codes: 0 done, 2 usage, 3 rejected by admission (queue full), 4 invalid request,\n"
@@ -34,8 +37,8 @@ const char* const usage_text =
 
 namespace {
 
-const char* const command_names[] = {"submit", "attach", "status", "result", "cancel",
-                                     "stats",  "models", "health", "nodes",  "limits"};
+const char* const command_names[] = {"submit", "attach", "status", "result", "cancel", "stats",
+                                     "models", "health", "nodes",  "limits", "top"};
 
 template <class T>
 bool parse_number(const std::string& text, T& out) {
@@ -53,7 +56,7 @@ bool parse_float(const std::string& text, float& out) {
 struct raw_args {
   std::string job;
   std::optional<std::string> model, prompt, max_tokens, temperature, top_p, top_k, seed, priority,
-      request_id, max_active, max_queued;
+      request_id, max_active, max_queued, interval, iterations;
   std::vector<std::string> stop;
 };
 
@@ -127,9 +130,12 @@ std::variant<command, usage_error, help_request> parse_command_line(
   single(limits, "--model", raw.model, "the model to change");
   single(limits, "--max-active", raw.max_active, "running jobs at most");
   single(limits, "--max-queued", raw.max_queued, "waiting jobs at most");
+  auto* top = app.add_subcommand("top", "a live view of the cluster (Ctrl-C ends it)");
+  single(top, "--interval", raw.interval, "refresh period in ms (100..60000, default 1000)");
+  single(top, "--iterations", raw.iterations, "frames to draw (default: until interrupted)");
   for (auto* sub : app.get_subcommands({})) {
     sub->fallthrough();  // --connect and --api-key may follow the command
-    if (sub != submit && sub != limits && sub->get_name() != "attach" &&
+    if (sub != submit && sub != limits && sub != top && sub->get_name() != "attach" &&
         sub->get_name() != "cancel")
       sub->add_flag("--json", cmd.json, "print JSON")->disable_flag_override();
   }
@@ -187,6 +193,13 @@ std::variant<command, usage_error, help_request> parse_command_line(
       return bad("--max-queued", *v, "an integer");
     if (!cmd.model && (raw.max_active || raw.max_queued))
       return usage_error{"limits: --max-active and --max-queued need --model"};
+  }
+  if (cmd.name == "top") {
+    if (auto& v = raw.interval; v && (!parse_number(*v, cmd.interval_ms) || cmd.interval_ms < 100 ||
+                                      cmd.interval_ms > 60000))
+      return bad("--interval", *v, "a number of milliseconds in [100, 60000]");
+    if (auto& v = raw.iterations; v && !parse_number(*v, cmd.iterations))
+      return bad("--iterations", *v, "an unsigned integer");
   }
   return cmd;
 }

@@ -17,8 +17,9 @@
 namespace troupe::cli {
 
 struct command {
-  std::string name;     // submit, attach, status, cancel, result, stats, models, health, limits
-  std::string connect;  // empty: default_address()
+  std::string name;  // submit, attach, status, cancel, result, stats, models, health, nodes,
+                     // limits, top
+  std::string connect;                 // empty: default_address()
   std::optional<std::string> api_key;  // unset: TROUPE_API_KEY, else none
   uint64_t job = 0;                    // attach, status, cancel, result
   bool json = false;
@@ -27,6 +28,8 @@ struct command {
   std::optional<std::string> model;  // limits
   int32_t max_active = -1;           // limits: -1 keeps
   int32_t max_queued = -1;
+  uint32_t interval_ms = 1000;  // top: refresh period
+  uint32_t iterations = 0;      // top: frames to draw; 0 = until interrupted
 };
 
 struct usage_error {

@@ -78,6 +78,17 @@ TEST(CliArgs, Limits) {
   EXPECT_FALSE(parse_ok({"limits"}).model.has_value());
 }
 
+TEST(CliArgs, Top) {
+  auto t = parse_ok({"top"});
+  EXPECT_EQ(t.interval_ms, 1000u);
+  EXPECT_EQ(t.iterations, 0u);
+  t = parse_ok({"top", "--interval", "250", "--iterations", "3"});
+  EXPECT_EQ(t.interval_ms, 250u);
+  EXPECT_EQ(t.iterations, 3u);
+  EXPECT_NE(parse_error({"top", "--interval", "5"}), "");
+  EXPECT_NE(parse_error({"top", "--iterations", "-1"}), "");
+}
+
 TEST(CliArgs, UsageErrors) {
   EXPECT_NE(parse_error({}), "");
   EXPECT_NE(parse_error({"frobnicate"}).find("unknown command"), std::string::npos);

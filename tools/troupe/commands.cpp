@@ -1,10 +1,17 @@
 #include "tools/troupe/commands.hpp"
 
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <iomanip>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <sstream>
+#include <thread>
 
 #include "tools/troupe/address.hpp"
 
@@ -131,6 +138,26 @@ int run_models(client& c, const command& cmd, std::ostream& out, std::ostream& e
   return exit_ok;
 }
 
+void print_node_table(const std::vector<node_row>& rows, std::ostream& out) {
+  out << std::left << std::setw(16) << "NODE" << std::setw(10) << "STATE" << std::setw(34)
+      << "DEVICE" << std::setw(16) << "MODEL" << std::setw(10) << "LOAD" << std::setw(12) << "TOK/S"
+      << "SPEED\n";
+  for (const auto& n : rows) {
+    if (n.devices.empty())
+      out << std::left << std::setw(16) << n.name << std::setw(10) << n.state << "-\n";
+    for (const auto& d : n.devices) {
+      char rate[32], speed[32];
+      std::snprintf(rate, sizeof rate, "%.1f", d.tokens_per_s);
+      std::snprintf(speed, sizeof speed, "%.1f", d.speed);
+      out << std::left << std::setw(16) << n.name << std::setw(10)
+          << (d.draining ? "draining" : n.state) << std::setw(34) << d.name.substr(0, 33)
+          << std::setw(16) << d.model << std::setw(10)
+          << (std::to_string(d.sequences) + "/" + std::to_string(d.slots)) << std::setw(12) << rate
+          << speed << "\n";
+    }
+  }
+}
+
 int run_nodes(client& c, const command& cmd, std::ostream& out, std::ostream& err) {
   auto [st, rows] = c.nodes();
   if (!st.ok()) return fail(err, st);
@@ -160,23 +187,7 @@ int run_nodes(client& c, const command& cmd, std::ostream& out, std::ostream& er
     out << list.dump() << "\n";
     return exit_ok;
   }
-  out << std::left << std::setw(16) << "NODE" << std::setw(10) << "STATE" << std::setw(34)
-      << "DEVICE" << std::setw(16) << "MODEL" << std::setw(10) << "LOAD" << std::setw(12) << "TOK/S"
-      << "SPEED\n";
-  for (const auto& n : rows) {
-    if (n.devices.empty())
-      out << std::left << std::setw(16) << n.name << std::setw(10) << n.state << "-\n";
-    for (const auto& d : n.devices) {
-      char rate[32], speed[32];
-      std::snprintf(rate, sizeof rate, "%.1f", d.tokens_per_s);
-      std::snprintf(speed, sizeof speed, "%.1f", d.speed);
-      out << std::left << std::setw(16) << n.name << std::setw(10)
-          << (d.draining ? "draining" : n.state) << std::setw(34) << d.name.substr(0, 33)
-          << std::setw(16) << d.model << std::setw(10)
-          << (std::to_string(d.sequences) + "/" + std::to_string(d.slots)) << std::setw(12) << rate
-          << speed << "\n";
-    }
-  }
+  print_node_table(rows, out);
   return exit_ok;
 }
 
@@ -215,6 +226,58 @@ int run_limits(client& c, const command& cmd, std::ostream& out, std::ostream& e
   return exit_ok;
 }
 
+// One frame of `troupe top`: the models' admission state, then every node's devices, then the
+// cluster's generation rate. Returns false when the head could not be asked.
+bool draw_top(client& c, const std::string& head, std::ostream& out) {
+  auto [mst, models] = c.models();
+  auto [nst, nodes] = c.nodes();
+  const std::time_t now = std::time(nullptr);
+  char when[32];
+  std::strftime(when, sizeof when, "%H:%M:%S", std::localtime(&now));
+  out << "troupe top  " << head << "  " << when << "\n\n";
+  if (!mst.ok() || !nst.ok()) {
+    out << "the head does not answer: " << (mst.ok() ? nst.message : mst.message) << "\n";
+    return false;
+  }
+  out << std::left << std::setw(24) << "MODEL" << std::setw(16) << "RUNNING" << std::setw(16)
+      << "QUEUED"
+      << "DEVICES\n";
+  for (const auto& m : models) {
+    out << std::left << std::setw(24) << m.name << std::setw(16)
+        << (std::to_string(m.active) + "/" + std::to_string(m.max_active)) << std::setw(16)
+        << (std::to_string(m.queued) + "/" + std::to_string(m.max_queued)) << m.devices << "\n";
+  }
+  out << "\n";
+  print_node_table(nodes, out);
+  double rate = 0;
+  size_t up = 0;
+  for (const auto& n : nodes) {
+    up += n.state == "up";
+    for (const auto& d : n.devices) rate += d.tokens_per_s;
+  }
+  char total[64];
+  std::snprintf(total, sizeof total, "%.1f", rate);
+  out << "\n" << up << "/" << nodes.size() << " nodes up, " << total << " tokens/s generated\n";
+  return true;
+}
+
+int run_top(client& c, const command& cmd, std::ostream& out) {
+  const bool terminal = &out == &std::cout && ::isatty(STDOUT_FILENO);
+  const std::string& head = cmd.connect;  // resolved by run_command
+  bool ok = false;
+  for (uint32_t frame = 0; cmd.iterations == 0 || frame < cmd.iterations; ++frame) {
+    if (frame > 0) std::this_thread::sleep_for(std::chrono::milliseconds(cmd.interval_ms));
+    std::ostringstream screen;
+    ok = draw_top(c, head, screen);
+    if (terminal)
+      out << "\033[H\033[2J";  // home and clear: the frame replaces the last one
+    else if (frame > 0)
+      out << "\n";
+    out << screen.str() << std::flush;
+  }
+  return ok ? exit_ok : exit_unreachable;
+}
+
 int dispatch(client& c, const command& cmd, std::ostream& out, std::ostream& err) {
   if (cmd.name == "submit") return run_submit(c, cmd, out, err);
   if (cmd.name == "attach") {
@@ -244,6 +307,7 @@ int dispatch(client& c, const command& cmd, std::ostream& out, std::ostream& err
   if (cmd.name == "health") return run_health(c, cmd, out, err);
   if (cmd.name == "nodes") return run_nodes(c, cmd, out, err);
   if (cmd.name == "limits") return run_limits(c, cmd, out, err);
+  if (cmd.name == "top") return run_top(c, cmd, out);
   return fail(err, exit_usage, "unknown command '" + cmd.name + "'");
 }
 
@@ -287,7 +351,9 @@ int run_command(const command& cmd, std::ostream& out, std::ostream& err) {
   }
   try {
     client c(address, key);
-    return dispatch(c, cmd, out, err);
+    command resolved = cmd;
+    resolved.connect = address;
+    return dispatch(c, resolved, out, err);
   } catch (const session_refused& e) {
     return fail(err, e.status);
   } catch (const connection_error& e) {
