@@ -49,6 +49,11 @@ activity_log::activity_log(const std::string& path, activity_log_options options
     logger_->set_pattern("%v");
     logger_->set_level(spdlog::level::info);
     logger_->flush_on(spdlog::level::info);
+    logger_->set_error_handler([dropped = dropped_, path](const std::string& what) {
+      if (dropped->fetch_add(1) == 0)
+        spdlog::warn("activity log {}: a line could not be written ({}); dropping such lines", path,
+                     what);
+    });
   } catch (const spdlog::spdlog_ex& e) {
     throw std::runtime_error("activity log " + path + ": " + e.what());
   }

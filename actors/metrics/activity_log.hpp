@@ -9,6 +9,7 @@
 // a phase the job never reached is null. Plain data in, no CAF.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -33,10 +34,15 @@ class activity_log {
   ~activity_log();
 
   void record(const job_summary& s);  // terminal events are written (and flushed); others ignored
+  // A line that cannot be written (a full disk) is dropped and counted, and the first drop is
+  // logged as a warning; the node goes on.
+
+  uint64_t dropped() const { return dropped_->load(); }
 
   static std::string line(const job_summary& s);  // the JSON line, without the newline
 
  private:
+  std::shared_ptr<std::atomic<uint64_t>> dropped_ = std::make_shared<std::atomic<uint64_t>>(0);
   std::shared_ptr<spdlog::logger> logger_;
 };
 

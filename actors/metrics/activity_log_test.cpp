@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -85,6 +86,16 @@ TEST(ActivityLog, RotatesBySize) {
   ASSERT_FALSE(older.empty());
   EXPECT_EQ(current.back()["id"], 100);  // the newest lines are in the current file
   EXPECT_LT(older.back()["id"].get<int>(), current.front()["id"].get<int>());
+}
+
+TEST(ActivityLog, ALineThatCannotBeWrittenIsDroppedAndCounted) {
+  testing::temp_dir dir;
+  const std::string path = dir.file("activity.log");
+  std::filesystem::create_symlink("/dev/full", path);  // every write fails with ENOSPC
+  activity_log log(path);
+  log.record(finished(1, job_event::done));
+  log.record(finished(2, job_event::done));
+  EXPECT_EQ(log.dropped(), 2u);
 }
 
 TEST(ActivityLog, AnUnwritablePathIsAnErrorNamingIt) {

@@ -68,6 +68,7 @@ metrics_actor::behavior_type metrics(metrics_actor::stateful_pointer<metrics_sta
       [self](stats_atom) -> caf::result<std::string> {
         auto promise = self->make_response_promise<std::string>();
         auto doc = self->state.registry->to_json();
+        if (self->state.log) doc["activity_log_dropped_lines"] = self->state.log->dropped();
         doc["uptime_s"] =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - self->state.started)
                 .count();
