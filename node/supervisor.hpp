@@ -1,6 +1,6 @@
 // troupe-node --supervise: the node runs as a child process, and a child that dies abnormally
-// (a signal, or an exit status other than 0, 2, 126 and 127) is started again after a delay that doubles
-// with each quick restart, up to max_restarts within restart_window_s ([supervisor] in the
+// (a signal, or an exit status other than 0, 2, 126 and 127) is started again after a delay that
+// doubles with each quick restart, up to max_restarts within restart_window_s ([supervisor] in the
 // config). SIGTERM and SIGINT go to the child, which drains as usual; the supervisor then exits
 // with the child's status. Every start, death and restart is logged with its cause. No CAF: the
 // supervisor does nothing but fork, wait and signal, so it cannot fail the way a node can.

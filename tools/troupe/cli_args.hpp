@@ -17,9 +17,9 @@
 namespace troupe::cli {
 
 struct command {
-  std::string name;  // submit, attach, status, cancel, result, stats, models, health, nodes,
-                     // limits, top
-  std::string connect;                 // empty: default_address()
+  std::string name;     // submit, attach, status, cancel, result, stats, models, health, nodes,
+                        // limits, top
+  std::string connect;  // empty: default_address()
   std::optional<std::string> api_key;  // unset: TROUPE_API_KEY, else none
   uint64_t job = 0;                    // attach, status, cancel, result
   bool json = false;
