@@ -57,25 +57,14 @@ std::vector<std::vector<token_id>> forced_sequences(token_id bos, int32_t vocab)
   return seqs;
 }
 
-// Each prompt (with BOS) and `e`'s greedy continuation of it, `tokens` long.
+// `e`'s greedy continuation, `tokens` long, of each prompt (with BOS).
 std::vector<std::vector<token_id>> greedy_continuations(engine& e,
                                                         const std::vector<std::string>& prompts,
                                                         size_t tokens) {
   std::vector<std::vector<token_id>> out;
-  for (const std::string& p : prompts) {
-    const auto prompt = e.tokens()->encode(p, {.add_special = true});
-    std::vector<token_id> got;
-    step_input in;
-    in.seqs.push_back({1000, prompt, 0, true, 0, {}});
-    while (got.size() < tokens) {
-      got.push_back(e.step(in).tokens.at(0));
-      in.seqs[0].pos += static_cast<int32_t>(in.seqs[0].tokens.size());
-      in.seqs[0].tokens = {got.back()};
-      in.seqs[0].sample_index = static_cast<uint32_t>(got.size());
-    }
-    e.release(1000);
-    out.push_back(got);
-  }
+  for (const std::string& p : prompts)
+    out.push_back(
+        testing::greedy_tokens(e, e.tokens()->encode(p, {.add_special = true}), tokens, 1000));
   return out;
 }
 

@@ -51,6 +51,23 @@ std::vector<greedy_case> read_greedy_jsonl(const std::string& path) {
   return out;
 }
 
+std::vector<token_id> greedy_tokens(engine& e, const std::vector<token_id>& prompt, size_t n,
+                                    uint64_t seq) {
+  std::vector<token_id> got;
+  step_input in;
+  in.seqs.push_back({seq, prompt, 0, true, 0, {}});
+  int32_t pos = static_cast<int32_t>(prompt.size());
+  while (got.size() < n) {
+    const step_output out = e.step(in);
+    if (out.tokens.size() != 1)
+      throw std::runtime_error("engine answered a step of one with no token");
+    got.push_back(out.tokens[0]);
+    in.seqs[0] = {seq, {out.tokens[0]}, pos++, true, static_cast<uint32_t>(got.size()), {}};
+  }
+  e.release(seq);
+  return got;
+}
+
 void expect_greedy_matches(engine& e, const std::vector<greedy_case>& cases) {
   uint64_t seq = 1;
   for (const greedy_case& c : cases) {
@@ -59,17 +76,7 @@ void expect_greedy_matches(engine& e, const std::vector<greedy_case>& cases) {
     ASSERT_FALSE(c.ids.empty());
     EXPECT_EQ(e.tokens()->encode(c.prompt, {.add_special = true, .parse_special = true}),
               c.prompt_ids);
-    std::vector<token_id> got;
-    step_input in;
-    in.seqs.push_back({seq, c.prompt_ids, 0, true, 0, {}});
-    int32_t pos = static_cast<int32_t>(c.prompt_ids.size());
-    while (got.size() < c.ids.size()) {
-      const step_output out = e.step(in);
-      ASSERT_EQ(out.tokens.size(), 1u);
-      got.push_back(out.tokens[0]);
-      in.seqs[0] = {seq, {out.tokens[0]}, pos++, true, static_cast<uint32_t>(got.size()), {}};
-    }
-    e.release(seq++);
+    const std::vector<token_id> got = greedy_tokens(e, c.prompt_ids, c.ids.size(), seq++);
     EXPECT_EQ(got, c.ids);
     // The file's text is the generated ids decoded on their own: as at the start of a text, the
     // first one's leading space is dropped.

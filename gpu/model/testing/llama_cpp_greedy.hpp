@@ -37,6 +37,11 @@ struct greedy_case {
 std::vector<greedy_case> read_greedy_jsonl(const std::string& path);
 // Throws std::runtime_error for a line that is not a case.
 
+std::vector<token_id> greedy_tokens(engine& e, const std::vector<token_id>& prompt, size_t n,
+                                    uint64_t seq);
+// `e`'s n greedy tokens after `prompt` (the whole prompt in one step, then one token a step), as
+// sequence `seq`, released after.
+
 void expect_greedy_matches(engine& e, const std::vector<greedy_case>& cases);
 // GoogleTest expectations: for every case, `e` encodes the prompt to prompt_ids and, given the
 // whole prompt in one step and then one token a step, samples exactly `ids` greedily, which
