@@ -104,7 +104,7 @@ void main() {
   const uint chunks = pc.K / 32u;
 
 #if defined(QUANTIZED)
-  const uint srow = scale_row_texels(pc.K);
+  const uint srow = side_row_texels(pc.K);
   for (uint g = 0; g < srow; ++g) {
     uvec4 sc[R];
     [[unroll]] for (uint r = 0; r < R; ++r) {

@@ -107,8 +107,6 @@ uint side_row_texels(uint K) {
 #endif
 }
 
-uint scale_row_texels(uint K) { return side_row_texels(K); }
-
 // Word i of a texel, by selects: a variable index into a vector or array would become a
 // per-lane memory access on CPU devices.
 uint word_of(uvec4 t, uint i) { return i == 0u ? t.x : i == 1u ? t.y : i == 2u ? t.z : t.w; }
@@ -120,7 +118,7 @@ float scale_in(uvec4 texel, uint j) {
 }
 
 float block_scale(uint scales, uint row, uint K, uint b) {
-  return scale_in(texelFetch(w, int(scales + row * scale_row_texels(K) + b / 8u)), b % 8u);
+  return scale_in(texelFetch(w, int(scales + row * side_row_texels(K) + b / 8u)), b % 8u);
 }
 
 // The side texel of `row` holding entry `i` when `per` entries share a texel.
