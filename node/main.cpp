@@ -191,6 +191,7 @@ int main(int argc, char** argv) {
       ao.http.body_timeout = std::chrono::milliseconds(config.http.body_timeout_ms);
       ao.http.idle_timeout = std::chrono::milliseconds(config.http.idle_timeout_ms);
       ao.http.max_connections = config.http.max_connections;
+      ao.http_identity = {config.cluster.name, opts.node};
     }
     try {
       ao.models = std::make_shared<const model_catalog>(model_catalog::load(config));

@@ -105,7 +105,8 @@ void api_server::impl::run(std::promise<uint16_t>& started) {
       http_listener = http_address->listen();
       http_port = static_cast<uint16_t>(http_listener->getPort());
       door = std::make_unique<http::front_door>(ctx, *options.models, options.http,
-                                                io.unixEventPort, options.metrics.get());
+                                                options.http_identity, io.unixEventPort,
+                                                options.metrics.get());
       http_serving = door->listen(*http_listener);
     }
     {

@@ -51,6 +51,7 @@ struct api_server_options {
   std::string http_bind_address;  // the HTTP front door's host:port (port 0: a free one);
                                   // empty: no HTTP
   http::front_door_limits http;
+  http::front_door_identity http_identity;        // the names the status page shows
   std::shared_ptr<const model_catalog> models;    // what HTTP describes and renders chats with
   std::shared_ptr<prometheus::Registry> metrics;  // what GET /metrics serves (the head's)
 };

@@ -14,7 +14,8 @@ header_ids::header_ids(kj::HttpHeaderTable::Builder& builder)
       job_id(builder.add("x-troupe-job-id")),
       retry_after(builder.add("Retry-After")),
       cache_control(builder.add("Cache-Control")),
-      allow(builder.add("Allow")) {}
+      allow(builder.add("Allow")),
+      content_security_policy(builder.add("Content-Security-Policy")) {}
 
 exchange::exchange(const front_door_context& ctx, kj::HttpMethod method, std::string path,
                    std::map<std::string, std::string> query, kj::HttpService::Response& response,
@@ -36,12 +37,17 @@ std::optional<std::string> exchange::query(const std::string& name) const {
 
 kj::Promise<void> exchange::send(int status, const char* content_type, std::string body, job_id job,
                                  int retry_after_s, const std::string& allow) {
-  responded_ = true;
   kj::HttpHeaders headers(ctx_.table);
   headers.set(kj::HttpHeaderId::CONTENT_TYPE, kj::str(content_type));
   if (job != 0) headers.set(ctx_.ids.job_id, kj::str(job));
   if (retry_after_s > 0) headers.set(ctx_.ids.retry_after, kj::str(retry_after_s));
   if (!allow.empty()) headers.set(ctx_.ids.allow, kj::str(allow));
+  return send_whole(status, headers, std::move(body));
+}
+
+kj::Promise<void> exchange::send_whole(int status, const kj::HttpHeaders& headers,
+                                       std::string body) {
+  responded_ = true;
   auto out = response_.send(static_cast<uint>(status), status_text(status), headers,
                             static_cast<uint64_t>(body.size()));
   auto held = kj::heap<std::string>(std::move(body));
@@ -51,6 +57,16 @@ kj::Promise<void> exchange::send(int status, const char* content_type, std::stri
       ctx_.api.timer.afterDelay(limit.count() * kj::MILLISECONDS).then([]() -> kj::Promise<void> {
         return KJ_EXCEPTION(DISCONNECTED, "the client took too long");
       }));
+}
+
+kj::Promise<void> exchange::send_page(std::string html) {
+  kj::HttpHeaders headers(ctx_.table);
+  headers.set(kj::HttpHeaderId::CONTENT_TYPE, "text/html; charset=utf-8");
+  headers.set(ctx_.ids.cache_control, "no-store");
+  headers.set(ctx_.ids.content_security_policy,
+              "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+              "connect-src 'self'; frame-ancestors 'none'");
+  return send_whole(200, headers, std::move(html));
 }
 
 kj::Promise<void> exchange::send_json(int status, const nlohmann::json& body) {

@@ -16,6 +16,7 @@
 #include "node/api/api_context.hpp"
 #include "node/http/front_door_limits.hpp"
 #include "node/http/http_error.hpp"
+#include "node/http/throughput_history.hpp"
 #include "node/model_catalog.hpp"
 
 namespace prometheus {
@@ -25,7 +26,8 @@ class Registry;
 namespace troupe::http {
 
 struct header_ids {
-  kj::HttpHeaderId authorization, idempotency_key, job_id, retry_after, cache_control, allow;
+  kj::HttpHeaderId authorization, idempotency_key, job_id, retry_after, cache_control, allow,
+      content_security_policy;
   explicit header_ids(kj::HttpHeaderTable::Builder& builder);
 };
 
@@ -37,6 +39,8 @@ struct front_door_context {        // shared by every connection of the front do
   const header_ids& ids;
   kj::UnixEventPort& events;
   prometheus::Registry* metrics;  // what /metrics serves; null: only the live gauges
+  front_door_identity identity;
+  const throughput_history& throughput;  // the status page's chart
 };
 
 enum class api_family { openai, ollama };
@@ -63,6 +67,9 @@ class exchange {
   // The whole response, with Content-Length. A client that does not take it within the stall
   // timeout is cut off.
   kj::Promise<void> send_json(int status, const nlohmann::json& body);
+  kj::Promise<void> send_page(std::string html);
+  // 200 text/html under a Content-Security-Policy that lets the page run its own inline script
+  // and style and fetch from this origin only (nothing from elsewhere, no framing).
   kj::Promise<void> send_error(const http_error& error);
   // The error in the shape of this path's API family; x-troupe-job-id and Retry-After (503
   // queue_full) when they apply.
@@ -76,6 +83,8 @@ class exchange {
   // Filled in by the front door before the handler runs.
 
  private:
+  kj::Promise<void> send_whole(int status, const kj::HttpHeaders& headers, std::string body);
+
   const front_door_context& ctx_;
   kj::HttpMethod method_;
   std::string path_;

@@ -12,6 +12,7 @@
 #include "node/api/accept_loop.hpp"
 #include "node/api/peer_name.hpp"
 #include "node/http/routes.hpp"
+#include "node/http/throughput_sampler.hpp"
 
 namespace troupe::http {
 namespace {
@@ -232,7 +233,8 @@ class error_handler final : public kj::HttpServerErrorHandler {
 
 std::vector<route> all_routes() {
   std::vector<route> out;
-  for (auto part : {openai_routes(), ollama_routes(), ops_routes(), metrics_routes()})
+  for (auto part :
+       {openai_routes(), ollama_routes(), ops_routes(), metrics_routes(), status_routes()})
     out.insert(out.end(), part.begin(), part.end());
   return out;
 }
@@ -242,6 +244,7 @@ std::vector<route> all_routes() {
 struct front_door::impl {
   kj::HttpHeaderTable::Builder builder;
   header_ids ids;
+  throughput_history throughput{300, 2000};  // the status page's last 10 minutes
   kj::Own<kj::HttpHeaderTable> table;
   front_door_context ctx;
   std::vector<route> routes = all_routes();
@@ -249,12 +252,13 @@ struct front_door::impl {
   api_kj::log_task_errors task_errors{"http: a connection"};
   kj::HttpServer server;
   kj::TaskSet connections;
+  kj::Promise<void> sampling = nullptr;
 
   impl(const api_kj::api_context& api, const model_catalog& models, front_door_limits limits,
-       kj::UnixEventPort& events, prometheus::Registry* metrics)
+       front_door_identity identity, kj::UnixEventPort& events, prometheus::Registry* metrics)
       : ids(builder),
         table(builder.build()),
-        ctx{api, models, limits, *table, ids, events, metrics},
+        ctx{api, models, limits, *table, ids, events, metrics, std::move(identity), throughput},
         server(
             api.timer, *table,
             [this](kj::AsyncIoStream& stream) -> kj::Own<kj::HttpService> {
@@ -277,13 +281,14 @@ struct front_door::impl {
 };
 
 front_door::front_door(const api_kj::api_context& api, const model_catalog& models,
-                       front_door_limits limits, kj::UnixEventPort& events,
-                       prometheus::Registry* metrics)
-    : impl_(std::make_unique<impl>(api, models, limits, events, metrics)) {}
+                       front_door_limits limits, front_door_identity identity,
+                       kj::UnixEventPort& events, prometheus::Registry* metrics)
+    : impl_(std::make_unique<impl>(api, models, limits, std::move(identity), events, metrics)) {}
 
 front_door::~front_door() = default;
 
 kj::Promise<void> front_door::listen(kj::ConnectionReceiver& listener) {
+  impl_->sampling = sample_throughput(impl_->ctx.api, impl_->throughput).eagerlyEvaluate(nullptr);
   return api_kj::accept_forever(
       listener, impl_->ctx.api.timer, "http", [this](kj::Own<kj::AsyncIoStream>&& stream) {
         auto& open = impl_->ctx.api.counters.http_connections;

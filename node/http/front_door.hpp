@@ -25,7 +25,8 @@ namespace troupe::http {
 class front_door {
  public:
   front_door(const api_kj::api_context& api, const model_catalog& models, front_door_limits limits,
-             kj::UnixEventPort& events, prometheus::Registry* metrics);
+             front_door_identity identity, kj::UnixEventPort& events,
+             prometheus::Registry* metrics);
   ~front_door();
 
   front_door(const front_door&) = delete;
@@ -33,7 +34,8 @@ class front_door {
 
   kj::Promise<void> listen(kj::ConnectionReceiver& listener);
   // Accepts connections until the promise is dropped (then destroy the front door). Failing
-  // accepts (no file descriptors left) are retried: they never stop the server.
+  // accepts (no file descriptors left) are retried: they never stop the server. Also samples
+  // the cluster's throughput for the status page until the front door is destroyed.
 
  private:
   struct impl;

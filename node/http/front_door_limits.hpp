@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace troupe::http {
 
@@ -15,6 +16,11 @@ struct front_door_limits {
   size_t max_connections = 1024;                    // more are answered 503 and closed
   int socket_send_buffer = 0;  // SO_SNDBUF of connections; 0 keeps the system's (tests use it
                                // to make a slow reader's backlog fill quickly)
+};
+
+struct front_door_identity {  // what the status page names
+  std::string cluster;        // [cluster] name
+  std::string node;           // the head serving it
 };
 
 }  // namespace troupe::http

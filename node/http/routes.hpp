@@ -29,5 +29,6 @@ std::vector<route> ollama_routes();   // /api/generate, chat, tags, ps, version,
 std::vector<route> ops_routes();      // /health, /queue/stats, /queue/memory,
                                       // /admin/queue/update
 std::vector<route> metrics_routes();  // /metrics
+std::vector<route> status_routes();   // / (the status page, open) and /status (what it shows)
 
 }  // namespace troupe::http

