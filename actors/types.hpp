@@ -81,6 +81,8 @@ struct job_spec {
   std::vector<std::string> stop;  // generation ends when the output contains one of these
   priority prio = priority::normal;
   std::string client_request_id;  // optional; idempotent submits (same id, same job)
+  std::string client_address;     // who sent it ("127.0.0.1:40312"), set by the API edge; "" when
+                                  // submitted in process. Not part of the request's identity.
 };
 
 struct submit_reply {
@@ -316,6 +318,7 @@ struct job_summary {  // a job accepted, rejected or reaching a terminal state, 
   std::string node = {};                       // where it ran last ("" if it never ran)
   std::string device = {};
   std::string client_request_id = {};
+  std::string client_address = {};
 };
 
 // -- inspect overloads ------------------------------------------------------------------------
@@ -357,7 +360,7 @@ typename Inspector::result_type inspect(Inspector& f, status& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_spec& x) {
   return f(caf::meta::type_name("job_spec"), x.model, x.prompt, x.max_tokens, x.sampling, x.stop,
-           x.prio, x.client_request_id);
+           x.prio, x.client_request_id, x.client_address);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, submit_reply& x) {
@@ -476,7 +479,8 @@ typename Inspector::result_type inspect(Inspector& f, step_stats& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_summary& x) {
   return f(caf::meta::type_name("job_summary"), x.model, x.event, x.error, x.prompt_tokens,
-           x.generated_tokens, x.timings, x.reason, x.id, x.node, x.device, x.client_request_id);
+           x.generated_tokens, x.timings, x.reason, x.id, x.node, x.device, x.client_request_id,
+           x.client_address);
 }
 
 }  // namespace troupe

@@ -171,6 +171,7 @@ std::string encode_spec(const stored_job& job) {
   for (unsigned i = 0; i < s.stop.size(); ++i) stop.set(i, text(s.stop[i]));
   r.setPriority(map_enum(priorities, s.prio).value_or(store::Priority::NORMAL));
   r.setClientRequestId(text(s.client_request_id));
+  r.setClientAddress(text(s.client_address));
   r.setKvBlocks(job.kv_blocks);
   r.setSubmittedUs(job.timings.submitted_us);
   return serialize(message);
@@ -202,6 +203,7 @@ status decode_spec(job_id id, std::string_view value, stored_job& out) {
     for (auto stop : r.getStop()) job.spec.stop.push_back(to_string(stop));
     job.spec.prio = *prio;
     job.spec.client_request_id = to_string(r.getClientRequestId());
+    job.spec.client_address = to_string(r.getClientAddress());
     job.kv_blocks = r.getKvBlocks();
     job.timings.submitted_us = r.getSubmittedUs();
     // Only the request part: keep whatever lifecycle and progress `out` already holds.

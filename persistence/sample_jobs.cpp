@@ -57,6 +57,8 @@ stored_job sample_job(job_id id, uint64_t seed, int prompt_tokens) {
   job.spec.prio = static_cast<priority>(rng.below(3));
   if (rng.below(4) != 0)
     job.spec.client_request_id = "req-" + std::to_string(seed) + "-" + std::to_string(id);
+  if (rng.below(2) == 0)
+    job.spec.client_address = "[::1]:" + std::to_string(1024 + rng.below(60000));
   job.kv_blocks = static_cast<uint32_t>((prompt_tokens + job.max_new_tokens + 15) / 16);
   job.timings.submitted_us = 1'700'000'000'000'000 + static_cast<int64_t>(id) * 1000;
   return job;
@@ -79,7 +81,7 @@ std::string sample_text(const std::vector<token_id>& tokens) {
 std::string diff_jobs(const stored_job& a, const stored_job& b) {
   const auto& sa = a.spec.sampling;
   const auto& sb = b.spec.sampling;
-  const std::array<std::pair<const char*, bool>, 31> fields{{
+  const std::array<std::pair<const char*, bool>, 32> fields{{
       {"id", same(a.id, b.id)},
       {"model", same(a.spec.model, b.spec.model)},
       {"prompt", same(a.spec.prompt, b.spec.prompt)},
@@ -95,6 +97,7 @@ std::string diff_jobs(const stored_job& a, const stored_job& b) {
       {"stop", same(a.spec.stop, b.spec.stop)},
       {"prio", same(a.spec.prio, b.spec.prio)},
       {"client_request_id", same(a.spec.client_request_id, b.spec.client_request_id)},
+      {"client_address", same(a.spec.client_address, b.spec.client_address)},
       {"prompt tokens", same(a.prompt, b.prompt)},
       {"kv_blocks", same(a.kv_blocks, b.kv_blocks)},
       {"max_new_tokens", same(a.max_new_tokens, b.max_new_tokens)},

@@ -86,6 +86,8 @@ struct JobSpec {  # key j/<id>: the accepted request; immutable
   clientRequestId @10 :Text;     # the client's idempotency key; empty when none (see key r/)
   kvBlocks @11 :UInt32;          # KV-cache blocks the job needs (prompt plus generation budget)
   submittedUs @12 :Int64;        # when the scheduler accepted the job
+  clientAddress @13 :Text;       # who submitted it (host:port as the head saw it); empty when
+                                 # unknown (in process, or written before this field existed)
 }
 
 struct JobStatus {  # key s/<id>: the job's lifecycle; rewritten on every transition

@@ -81,6 +81,8 @@ std::string activity_log::line(const job_summary& s) {
       {"duration_ms", span_ms(t.submitted_us, t.finished_us)},
       {"client_request_id",
        s.client_request_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.client_request_id)},
+      {"client",
+       s.client_address.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.client_address)},
   };
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

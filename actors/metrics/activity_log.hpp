@@ -4,7 +4,7 @@
 //   {"time":"2026-12-02T05:30:00.123Z","id":17,"model":"m","node":"w1","device":"llvmpipe",
 //    "state":"done","finish_reason":"eos","error":null,"prompt_tokens":12,
 //    "generated_tokens":40,"queue_wait_ms":1.2,"ttft_ms":8.9,"duration_ms":120.4,
-//    "client_request_id":"abc"}
+//    "client_request_id":"abc","client":"10.0.0.7:51234"}
 // Times are from the job's own timings (submit to start, submit to first token, submit to end);
 // a phase the job never reached is null. Plain data in, no CAF.
 #pragma once

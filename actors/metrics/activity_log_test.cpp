@@ -31,6 +31,7 @@ job_summary finished(job_id id, job_event e) {
   s.id = id;
   s.node = "worker-a";
   s.device = "llvmpipe";
+  s.client_address = "127.0.0.1:40312";
   return s;
 }
 
@@ -44,6 +45,7 @@ TEST(ActivityLog, OneLinePerFinishedJobWithEveryField) {
     auto failed = finished(3, job_event::failed);
     failed.error = errc::internal;
     failed.client_request_id = "req-9";
+    failed.client_address.clear();      // submitted in process
     failed.timings.first_token_us = 0;  // never produced a token
     log.record(failed);
     log.record(finished(4, job_event::requeued));
@@ -64,6 +66,7 @@ TEST(ActivityLog, OneLinePerFinishedJobWithEveryField) {
   EXPECT_DOUBLE_EQ(done["ttft_ms"].get<double>(), 10.5);
   EXPECT_DOUBLE_EQ(done["duration_ms"].get<double>(), 100.0);
   EXPECT_TRUE(done["client_request_id"].is_null());
+  EXPECT_EQ(done["client"], "127.0.0.1:40312");
   EXPECT_EQ(done["time"].get<std::string>().back(), 'Z');
   const auto& failed = lines[1];
   EXPECT_EQ(failed["state"], "failed");
@@ -71,6 +74,7 @@ TEST(ActivityLog, OneLinePerFinishedJobWithEveryField) {
   EXPECT_EQ(failed["error"], std::string(to_string(errc::internal)));
   EXPECT_TRUE(failed["ttft_ms"].is_null());
   EXPECT_EQ(failed["client_request_id"], "req-9");
+  EXPECT_TRUE(failed["client"].is_null());
 }
 
 TEST(ActivityLog, RotatesBySize) {

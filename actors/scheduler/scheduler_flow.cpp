@@ -20,7 +20,8 @@ job_summary summary_of(const job_record& r, job_event event) {
                      r.id,
                      r.node,
                      r.device,
-                     r.spec.client_request_id};
+                     r.spec.client_request_id,
+                     r.spec.client_address};
 }
 
 // Keeps finished jobs in memory up to the retention count (the store keeps them longer).

@@ -24,7 +24,7 @@ std::string peer_name(kj::AsyncIoStream& stream) {
     }
   } catch (...) {
   }
-  return "a client";
+  return unknown_peer;
 }
 
 }  // namespace troupe::api_kj

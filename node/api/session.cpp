@@ -6,6 +6,7 @@
 
 #include "node/api/convert.hpp"
 #include "node/api/cross_thread.hpp"
+#include "node/api/peer_name.hpp"
 #include "node/api/stream_pump.hpp"
 
 namespace troupe::api_kj {
@@ -27,6 +28,7 @@ class session_impl final : public api::Session::Server {
     auto params = context.getParams();
     job_spec spec;
     auto st = api_wire::read_spec(params.getSpec(), spec);
+    spec.client_address = address_of(scope_->peer());  // the socket's, never the client's word
     if (st.ok()) st = api_edge::check_submit(spec, ctx_.limits);
     if (st.ok() && !ctx_.accepting.load())
       st = make_status(errc::unavailable,

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "node/api/cross_thread.hpp"
+#include "node/api/peer_name.hpp"
 #include "node/http/disconnect_watch.hpp"
 
 namespace troupe::http {
@@ -40,6 +41,7 @@ class generation_run {
   kj::Promise<void> run() {
     auto& spec = request_.spec;
     spec.client_request_id = ex_.idempotency_key();
+    spec.client_address = api_kj::address_of(ex_.peer());
     const auto& api = ex_.ctx().api;
     auto st = api_edge::check_submit(spec, api.limits);
     if (st.ok() && !api.accepting.load())

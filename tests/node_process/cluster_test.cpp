@@ -168,6 +168,7 @@ TEST_F(Cluster, NodesStartedInReverseOrderFormTheClusterAndShareTwoHundredJobs) 
     EXPECT_EQ(j.at("node"), node) << j;
     EXPECT_GT(j.at("generated_tokens").get<int>(), 0) << j;
     EXPECT_GE(j.at("duration_ms").get<double>(), j.at("ttft_ms").get<double>()) << j;
+    EXPECT_EQ(j.at("client").get<std::string>().rfind("127.0.0.1:", 0), 0u) << j;  // the CLI's
   }
 }
 
