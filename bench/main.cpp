@@ -3,8 +3,9 @@
 //   troupe-bench scheduler [--depths 10,1000,100000] [--steps N] [--batch B] [--gen-tokens G]
 //   troupe-bench engine --model FILE [--device N] [--batch 1,4,16] [--prompt-tokens P]
 //                       [--gen-tokens G]
-//   troupe-bench make-model --out FILE --layers L --dim D --heads H --kv-heads K --ffn F
-//                           (--vocab N | --vocab-from tokenizer.json) --type f32|f16|q8_0|q4_0
+//   troupe-bench make-model --out FILE [--arch A] [--layers L] [--dim D] [--heads H]
+//                           [--kv-heads K] [--ffn F] [--vocab N | --vocab-from tokenizer.json]
+//                           [--type T] ... (troupe-bench make-model --help lists them all)
 //   troupe-bench store [--dir DIR] [--clients N] [--seconds S] [--recovery-jobs N]
 //                      [--no-submit] [--no-recovery]
 //   troupe-bench cluster [--model FILE] [--workers 1,2,3] [--jobs N] [--gen-tokens G]
@@ -23,6 +24,7 @@
 #include "bench/cluster_bench.hpp"
 #include "bench/http_bench.hpp"
 #include "bench/scheduler_bench.hpp"
+#include "bench/synthetic_model_cli.hpp"
 #include "gpu/model/synthetic_model.hpp"
 #include "gpu/vulkan/engine_bench.hpp"
 #include "persistence/store_bench.hpp"
@@ -88,20 +90,16 @@ int main(int argc, char** argv) {
   number<uint32_t>(e, "--gen-tokens", eng.gen_tokens, 1, 1 << 20, "generated tokens a sequence");
   e->callback([&] { run = [&] { troupe::run_engine_bench(eng, std::cout); }; });
 
+  auto* dv =
+      app.add_subcommand("devices", "the Vulkan devices, in troupe's order (0: the default)");
+  dv->callback([&] { run = [] { troupe::list_vulkan_devices(std::cout); }; });
+
   std::string model_out;
   auto* m = app.add_subcommand("make-model", "write a synthetic GGUF model");
   m->add_option("--out", model_out, "the file to write")->required();
-  m->allow_extras();  // the model's options, parsed by parse_synthetic_model_args
-  m->footer(std::string("model options:\n") + troupe::synthetic_model_usage());
-  m->callback([&] {
-    troupe::synthetic_model_options o;
-    try {
-      o = troupe::parse_synthetic_model_args(m->remaining());
-    } catch (const std::invalid_argument& ex) {
-      throw CLI::ValidationError(ex.what());
-    }
-    run = [o, &model_out] { troupe::write_synthetic_model(o, model_out); };
-  });
+  troupe::synthetic_model_options model;
+  troupe::bench::add_synthetic_model_options(*m, model);
+  m->callback([&] { run = [&] { troupe::write_synthetic_model(model, model_out); }; });
 
   troupe::store_bench_options store;
   bool no_submit = false, no_recovery = false;

@@ -48,15 +48,4 @@ void write_synthetic_model(const synthetic_model_options& options, const std::st
 // Throws std::invalid_argument for inconsistent options (dim not a multiple of heads, rows not a
 // multiple of 32 for quantized types, ...) and std::runtime_error for I/O problems.
 
-synthetic_model_options parse_synthetic_model_args(const std::vector<std::string>& args);
-// [--arch llama|qwen2|qwen3|phi3] --layers L --dim D --heads H --kv-heads K --ffn F
-// (--vocab N | --vocab-from tokenizer.json) --type f32|f16|q8_0|q4_0|q4_1|q5_0|q5_1|q3_k|q4_k|
-// q5_k|q6_k|q4_k_m [--context N] [--seed S] [--name NAME] [--tied B] [--rope-freqs B]
-// [--long-rope N]
-// [--chat-template FILE] [--constant-token ID]; unspecified options keep their defaults. Throws
-// std::invalid_argument naming the bad argument (or a template file that cannot be read).
-
-const char* synthetic_model_usage();
-// One line per option, for a CLI's --help.
-
 }  // namespace troupe
