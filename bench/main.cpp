@@ -3,6 +3,7 @@
 //   troupe-bench scheduler [--depths 10,1000,100000] [--steps N] [--batch B] [--gen-tokens G]
 //   troupe-bench engine --model FILE [--device N] [--batch 1,4,16] [--prompt-tokens P]
 //                       [--gen-tokens G]
+//   troupe-bench devices
 //   troupe-bench make-model --out FILE [--arch A] [--layers L] [--dim D] [--heads H]
 //                           [--kv-heads K] [--ffn F] [--vocab N | --vocab-from tokenizer.json]
 //                           [--type T] ... (troupe-bench make-model --help lists them all)

@@ -6,6 +6,8 @@
 
 #include "gpu/model/gguf_file.hpp"
 #include "gpu/vulkan/kernels.hpp"
+#include "gpu/vulkan/vk_devices.hpp"
+#include "gpu/vulkan/vk_instance.hpp"
 #include "gpu/vulkan/vulkan_engine.hpp"
 
 namespace troupe {
@@ -142,6 +144,7 @@ void run_engine_bench(const engine_bench_options& o, std::ostream& out) {
       decode.seqs[s].tokens = {r.tokens[s]};
       decode.seqs[s].sample_index = 1;
     }
+    const auto before = vulkan_engine_statistics(*engine);
     t0 = clock_type::now();
     for (uint32_t g = 0; g < o.gen_tokens; ++g) {
       r = engine->step(decode);
@@ -152,6 +155,8 @@ void run_engine_bench(const engine_bench_options& o, std::ostream& out) {
       }
     }
     const double decode_s = seconds_since(t0);
+    const auto after = vulkan_engine_statistics(*engine);
+    const double steps = o.gen_tokens;
     for (const auto& s : decode.seqs) engine->release(s.seq);
 
     const double weight_gb_s =
@@ -162,8 +167,29 @@ void run_engine_bench(const engine_bench_options& o, std::ostream& out) {
         << ",\"prefill_tok_s\":" << num(B * o.prompt_tokens / prefill_s)
         << ",\"decode_tok_s\":" << num(B * o.gen_tokens / decode_s)
         << ",\"weight_gb_s\":" << num(weight_gb_s) << ",\"streamed_gb_s\":" << num(streamed_gb_s)
-        << ",\"bandwidth_fraction\":" << num(bw > 0 ? streamed_gb_s / bw : 0) << "}\n";
+        << ",\"bandwidth_fraction\":" << num(bw > 0 ? streamed_gb_s / bw : 0)
+        << ",\"submits_per_step\":" << num(double(after.submits - before.submits) / steps)
+        << ",\"dispatches_per_step\":" << num(double(after.dispatches - before.dispatches) / steps)
+        << "}\n";
     out.flush();
+  }
+}
+
+void list_vulkan_devices(std::ostream& out) {
+  vk::instance inst;
+  for (const auto& d : vk::enumerate_devices(inst.get())) {
+    const std::string why = d.unsupported_reason();
+    out << "{\"bench\":\"device\",\"index\":" << d.index << ",\"name\":\"" << json_escape(d.name)
+        << "\",\"type\":\"" << d.type << "\",\"vendor\":\"" << json_escape(d.vendor)
+        << "\",\"driver\":\"" << json_escape(d.driver) << "\",\"api_version\":\""
+        << VK_API_VERSION_MAJOR(d.api_version) << "." << VK_API_VERSION_MINOR(d.api_version) << "."
+        << VK_API_VERSION_PATCH(d.api_version)
+        << "\",\"device_local_bytes\":" << d.device_local_total()
+        << ",\"subgroup_size\":" << d.subgroup_size
+        << ",\"min_subgroup_size\":" << d.min_subgroup_size
+        << ",\"max_subgroup_size\":" << d.max_subgroup_size
+        << ",\"supported\":" << (why.empty() ? "true" : "false") << ",\"unsupported_reason\":\""
+        << json_escape(why) << "\"}\n";
   }
 }
 

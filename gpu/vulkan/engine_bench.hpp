@@ -33,6 +33,11 @@ struct engine_bench_options {
 void run_engine_bench(const engine_bench_options& options, std::ostream& out);
 // Throws std::runtime_error when the engine cannot be opened.
 
+void list_vulkan_devices(std::ostream& out);
+// One JSON line per Vulkan device, in troupe's order (index 0 is the default device): name,
+// type, vendor, driver, API version, device-local memory, subgroup sizes, and whether the engine
+// can run on it (else why not).
+
 double measure_copy_bandwidth(const std::string& device, uint64_t bytes = 256ull << 20);
 // Read bandwidth in GB/s of a probe summing a buffer through texel fetches.
 

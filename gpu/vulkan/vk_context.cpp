@@ -167,6 +167,7 @@ void context::submit_and_wait() {
   submit.pCommandBuffers = &cmd_;
   check(vkResetFences(device_handle_, 1, &fence_), "vkResetFences");
   check(vkQueueSubmit(queue_, 1, &submit, fence_), "vkQueueSubmit");
+  ++submits_;
   check(vkWaitForFences(device_handle_, 1, &fence_, VK_TRUE, UINT64_MAX), "vkWaitForFences");
 }
 

@@ -60,6 +60,10 @@ class context {
   void compute_barrier(VkCommandBuffer cmd) const;
   // Makes shader and transfer writes visible to later compute shaders and transfers.
 
+  void count_dispatch() { ++dispatches_; }
+  uint64_t submits() const { return submits_; }        // command buffers submitted so far
+  uint64_t dispatches() const { return dispatches_; }  // compute dispatches recorded so far
+
  private:
   std::unique_ptr<instance> instance_;
   physical_device device_;
@@ -73,6 +77,8 @@ class context {
   std::unique_ptr<descriptor_arena> descriptors_;
   uint32_t subgroup_size_ = 0;
   bool pin_subgroup_size_ = false;
+  uint64_t submits_ = 0;
+  uint64_t dispatches_ = 0;
   uint64_t allocated_device_ = 0;
   uint64_t allocated_host_ = 0;
 };

@@ -286,7 +286,22 @@ std::vector<physical_device> enumerate_devices(VkInstance instance) {
     refresh_memory(d);
     out.push_back(std::move(d));
   }
+  order_devices(out);
   return out;
+}
+
+void order_devices(std::vector<physical_device>& devices) {
+  auto rank = [](const physical_device& d) {
+    static const char* const kinds[] = {"discrete", "integrated", "virtual", "other", "cpu"};
+    int kind = 4;
+    for (int k = 0; k < 5; ++k)
+      if (d.type == kinds[k]) kind = k;
+    return (d.unsupported_reason().empty() ? 0 : 10) + kind;
+  };
+  std::stable_sort(
+      devices.begin(), devices.end(),
+      [&](const physical_device& a, const physical_device& b) { return rank(a) < rank(b); });
+  for (size_t i = 0; i < devices.size(); ++i) devices[i].index = static_cast<uint32_t>(i);
 }
 
 const physical_device& select_device(const std::vector<physical_device>& devices,

@@ -67,7 +67,12 @@ struct physical_device {
 };
 
 std::vector<physical_device> enumerate_devices(VkInstance instance);
-// Describes every physical device, in the loader's order.
+// Describes every physical device, best first (order_devices): index 0, the default device, is a
+// GPU whenever one is present, never llvmpipe beside it.
+
+void order_devices(std::vector<physical_device>& devices);
+// Devices the engine can run on before those it cannot; among them discrete GPUs, then
+// integrated, virtual, other and CPU devices; the loader's order within each. Renumbers `index`.
 
 void refresh_memory(physical_device& device);
 // Re-reads heap budgets and usage (VK_EXT_memory_budget) for `device`.

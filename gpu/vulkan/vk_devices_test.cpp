@@ -42,6 +42,35 @@ TEST(VulkanDevices, SelectsByIndexAndNameFragment) {
   EXPECT_THROW(select_device(devices, "no-such-device-xyz"), std::runtime_error);
 }
 
+// Index 0 is the default device: a GPU goes before llvmpipe whatever the loader's order, and a
+// device the engine cannot run on goes last.
+TEST(VulkanDevices, OrdersGpusBeforeCpuDevices) {
+  instance inst;
+  auto real = enumerate_devices(inst.get());
+  ASSERT_FALSE(real.empty());
+  const physical_device usable = real[0];  // lavapipe here: supported, type cpu
+  ASSERT_EQ(usable.unsupported_reason(), "");
+  auto as = [&](const std::string& name, const std::string& type) {
+    physical_device d = usable;
+    d.name = name;
+    d.type = type;
+    return d;
+  };
+  physical_device broken = as("old gpu", "discrete");
+  broken.has_compute_queue = false;
+  ASSERT_NE(broken.unsupported_reason(), "");
+  std::vector<physical_device> devices = {as("llvmpipe", "cpu"),    broken,
+                                          as("iGPU", "integrated"), as("H200", "discrete"),
+                                          as("llvmpipe 2", "cpu"),  as("A100", "discrete")};
+  order_devices(devices);
+  std::vector<std::string> names;
+  for (const auto& d : devices) names.push_back(d.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"H200", "A100", "iGPU", "llvmpipe", "llvmpipe 2",
+                                             "old gpu"}));
+  for (size_t i = 0; i < devices.size(); ++i) EXPECT_EQ(devices[i].index, i);
+  EXPECT_EQ(select_device(devices, "0").name, "H200");
+}
+
 TEST(VulkanDevices, VendorNamesFromIds) {
   EXPECT_EQ(vendor_name(0x10DE), "nvidia");
   EXPECT_EQ(vendor_name(0x1002), "amd");

@@ -140,6 +140,7 @@ void pipeline::dispatch(VkCommandBuffer cmd, std::span<const binding_value> valu
     vkCmdPushConstants(cmd, layout_, VK_SHADER_STAGE_COMPUTE_BIT, 0, push_bytes_, push);
   }
   vkCmdDispatch(cmd, groups_x, groups_y, groups_z);
+  ctx_->count_dispatch();
 }
 
 }  // namespace troupe::vk

@@ -204,7 +204,12 @@ class vulkan_engine final : public engine {
     seqs_.erase(it);
   }
 
-  vulkan_engine_stats stats() const { return stats_; }
+  vulkan_engine_stats stats() const {
+    auto s = stats_;
+    s.submits = ctx_->submits();
+    s.dispatches = ctx_->dispatches();
+    return s;
+  }
 
  private:
   void validate(const step_input& input) const {

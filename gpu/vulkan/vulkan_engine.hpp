@@ -45,6 +45,8 @@ struct vulkan_engine_stats {
   uint64_t computed_tokens = 0;        // tokens that went through the model
   uint64_t reused_tokens = 0;          // prompt tokens served from the prefix cache
   uint64_t streamed_weight_bytes = 0;  // weight bytes one decode step reads
+  uint64_t submits = 0;                // command buffers submitted to the device
+  uint64_t dispatches = 0;             // compute dispatches recorded (a GPU's per-dispatch cost)
 };
 
 vulkan_engine_stats vulkan_engine_statistics(const engine& e);
