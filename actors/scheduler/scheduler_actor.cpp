@@ -54,6 +54,13 @@ std::optional<caf::result<submit_reply>> resubmit(scheduler_ptr self, const job_
                                                 " differs)"),
         *known, 0});
   };
+  if (auto a = s.admitting.find(*known); a != s.admitting.end()) {  // waiting for admission
+    if (auto refused = differs(a->second.spec)) return refused;
+    if (sink) a->second.sinks.push_back(sink);
+    auto promise = self->make_response_promise<submit_reply>();
+    a->second.duplicates.push_back(promise);
+    return caf::result<submit_reply>(promise);
+  }
   if (auto p = s.pending.find(*known); p != s.pending.end()) {  // its accept is in flight
     if (auto refused = differs(p->second.record.spec)) return refused;
     if (sink) p->second.record.sinks.push_back(sink);
@@ -74,6 +81,21 @@ std::optional<caf::result<submit_reply>> resubmit(scheduler_ptr self, const job_
     return caf::result<submit_reply>(accepted_reply(*known, 0));
   }
   return std::nullopt;
+}
+
+admitting_job take_admitting(scheduler_ptr self, job_id id) {
+  auto node = self->state.admitting.extract(id);
+  return node.empty() ? admitting_job{} : std::move(node.mapped());
+}
+
+// A refused submit and every duplicate that waited on it get the same answer; the request id is
+// free again for a later retry.
+void refuse_admitting(scheduler_ptr self, const job_record& r,
+                      caf::typed_response_promise<submit_reply>& promise, admitting_job& waiting,
+                      const submit_reply& reply) {
+  forget_request_id(self, r.spec.client_request_id, r.id);
+  promise.deliver(reply);
+  for (auto& d : waiting.duplicates) d.deliver(reply);
 }
 
 caf::result<submit_reply> submit(scheduler_ptr self, job_spec& spec, const job_sink_actor& sink) {
@@ -122,34 +144,48 @@ caf::result<submit_reply> submit(scheduler_ptr self, job_spec& spec, const job_s
   r.spec = std::move(spec);
   r.timings.submitted_us = wall_us();
   if (sink) r.sinks.push_back(sink);
+  // The request id names this job from now on, so that a duplicate arriving while capacity
+  // decides waits for this job's answer instead of becoming a second job.
+  if (!r.spec.client_request_id.empty()) {
+    s.by_request_id[r.spec.client_request_id] = id;
+    s.admitting.emplace(id, admitting_job{r.spec, {}, {}});
+  }
   auto promise = self->make_response_promise<submit_reply>();
   admit_request req{id, r.spec.model, r.kv_blocks, false};
+  std::string request_id = r.spec.client_request_id;  // r moves into the first handler
   self->request(s.setup.capacity, caf::infinite, admit_atom::value, std::move(req))
       .then(
           [self, promise, r = std::move(r)](status& st) mutable {
             auto& state = self->state;
+            auto waiting = take_admitting(self, r.id);
             if (!st.ok()) {
               self->send(state.setup.metrics,
                          job_summary{r.spec.model, job_event::rejected, st.code, 0, 0, {}});
-              promise.deliver(submit_reply{std::move(st), r.id, 0});
+              refuse_admitting(self, r, promise, waiting, submit_reply{std::move(st), r.id, 0});
               return;
             }
             if (state.draining && !state.setup.store) {
               self->send(state.setup.capacity, withdraw_atom::value, r.id);
-              promise.deliver(submit_reply{
-                  make_status(errc::unavailable, job_name(r.id) + ": the node is shutting down"),
-                  r.id, 0});
+              refuse_admitting(
+                  self, r, promise, waiting,
+                  submit_reply{make_status(errc::unavailable,
+                                           job_name(r.id) + ": the node is shutting down"),
+                               r.id, 0});
               return;
             }
-            if (!r.spec.client_request_id.empty())
-              state.by_request_id[r.spec.client_request_id] = r.id;
-            journal_accept(self, pending_accept{std::move(r), promise, {}});
+            for (auto& waiter : waiting.sinks) r.sinks.push_back(std::move(waiter));
+            journal_accept(self,
+                           pending_accept{std::move(r), promise, std::move(waiting.duplicates)});
           },
-          [promise, id](caf::error& err) mutable {
-            promise.deliver(submit_reply{
+          [self, promise, id, request_id](caf::error& err) mutable {
+            auto waiting = take_admitting(self, id);
+            submit_reply reply{
                 make_status(errc::unavailable,
                             job_name(id) + ": capacity actor unreachable: " + to_string(err)),
-                id, 0});
+                id, 0};
+            forget_request_id(self, request_id, id);
+            promise.deliver(reply);
+            for (auto& d : waiting.duplicates) d.deliver(reply);
           });
   return promise;
 }

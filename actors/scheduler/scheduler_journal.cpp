@@ -30,6 +30,11 @@ scheduler_actor handle_of(scheduler_ptr self) {
 
 }  // namespace
 
+void forget_request_id(scheduler_ptr self, const std::string& request_id, job_id id) {
+  auto& ids = self->state.by_request_id;
+  if (auto it = ids.find(request_id); it != ids.end() && it->second == id) ids.erase(it);
+}
+
 void journal_accept(scheduler_ptr self, pending_accept p) {
   auto& s = self->state;
   if (!s.setup.store) {
@@ -55,8 +60,7 @@ void journal_accepted(scheduler_ptr self, job_id id, const status& st) {
   }
   spdlog::error("{} could not be made durable: {}", job_name(id), st.message);
   self->send(s.setup.capacity, withdraw_atom::value, id);
-  if (!p.record.spec.client_request_id.empty())
-    s.by_request_id.erase(p.record.spec.client_request_id);
+  forget_request_id(self, p.record.spec.client_request_id, id);
   self->send(s.setup.metrics,
              job_summary{p.record.spec.model, job_event::rejected, errc::unavailable, 0, 0, {}});
   submit_reply reply{

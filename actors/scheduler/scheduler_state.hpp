@@ -41,6 +41,12 @@ struct leaving_node {  // a worker node draining its batchers before it exits
   std::chrono::steady_clock::time_point deadline;
 };
 
+struct admitting_job {  // a submit with a client_request_id waiting for capacity's answer
+  job_spec spec;        // what a duplicate must repeat
+  std::vector<job_sink_actor> sinks;                                  // duplicates' streams
+  std::vector<caf::typed_response_promise<submit_reply>> duplicates;  // answered with the first
+};
+
 struct pending_accept {  // admitted, being made durable; answered once the store confirms
   job_record record;
   caf::typed_response_promise<submit_reply> promise;
@@ -54,7 +60,8 @@ struct scheduler_state {
   std::map<std::string, model_entry> models;
   std::unordered_map<job_id, job_record> jobs;
   std::unordered_map<job_id, pending_accept> pending;
-  std::unordered_map<std::string, job_id> by_request_id;  // jobs in memory (and pending)
+  std::unordered_map<job_id, admitting_job> admitting;    // by the id they will have
+  std::unordered_map<std::string, job_id> by_request_id;  // jobs in memory, pending, admitting
   std::deque<job_id> finished;                            // terminal jobs, oldest first
   std::map<batcher_id, batcher_entry> batchers;
   std::map<std::string, leaving_node> leaving;  // by node name
@@ -94,6 +101,8 @@ void check_leaving(scheduler_ptr self);
 std::vector<node_status> nodes(scheduler_ptr self);
 
 // scheduler_journal.cpp: every write is a no-op without a store.
+void forget_request_id(scheduler_ptr self, const std::string& request_id, job_id id);
+// Drops request_id -> id, only if request_id still names that job.
 void journal_accept(scheduler_ptr self, pending_accept pending);
 void journal_accepted(scheduler_ptr self, job_id id, const status& st);
 void journal_running(scheduler_ptr self, const job_record& r);

@@ -5,7 +5,9 @@
 // tests/node_process.
 #include <gtest/gtest.h>
 
+#include <latch>
 #include <set>
+#include <thread>
 
 #include "persistence/job_store.hpp"
 #include "tests/scheduling_core/step_queries.hpp"
@@ -105,6 +107,47 @@ TEST(Durability, FinishedJobsRequestIdsAndJobIdsSurviveARestart) {
   EXPECT_TRUE(h.engine().steps().empty());  // nothing ran twice
   auto fresh = h.submit(make_job("new", 2)).job;
   EXPECT_GT(fresh, first);
+}
+
+// Sixteen clients send the same request under one client_request_id at the same moment, in
+// memory and with a store: every one of them is answered with the same job, which runs once,
+// and no other job id was used up. (The request id used to name the job only once capacity had
+// admitted it: duplicates arriving meanwhile became jobs of their own, and the store's refusal
+// of the second erased the first's mapping.)
+void concurrent_duplicates_are_one_job(const std::string& data_dir) {
+  core_harness h(core_config(64, 64, 16), {}, {}, data_dir);
+  auto spec = make_job("same request", 5);
+  spec.client_request_id = "dup-1";
+  constexpr int clients = 16;
+  std::vector<submit_reply> replies(clients);
+  std::latch start(clients);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < clients; ++i)
+    threads.emplace_back([&, i] {
+      start.arrive_and_wait();
+      replies[i] = h.submit_unobserved(spec);
+    });
+  for (auto& t : threads) t.join();
+  for (const auto& r : replies) {
+    EXPECT_TRUE(r.st.ok()) << r.st.message;
+    EXPECT_EQ(r.job, replies[0].job);
+  }
+  const job_id job = replies[0].job;
+  for (int i = 0; i < 1000 && h.info(job).state != job_state::done; ++i)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(h.info(job).state, job_state::done);
+  EXPECT_EQ(h.info(job).generated_tokens, 5u);
+  EXPECT_EQ(h.stats()["overall"]["requests"]["accepted"], 1);  // the twins never existed
+  EXPECT_EQ(h.submit(make_job("next", 1)).job, job + 1);       // nor used up an id
+}
+
+TEST(Durability, ConcurrentDuplicateSubmitsAreOneJobInMemory) {
+  concurrent_duplicates_are_one_job("");
+}
+
+TEST(Durability, ConcurrentDuplicateSubmitsAreOneJobWithAStore) {
+  temp_dir dir;
+  concurrent_duplicates_are_one_job(dir.path());
 }
 
 TEST(Durability, DrainHandsQueuedJobsBackToTheStoreInsteadOfFailingThem) {
