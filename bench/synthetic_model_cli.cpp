@@ -42,9 +42,10 @@ void add_synthetic_model_options(CLI::App& app, synthetic_model_options& o) {
   number(app, "--heads", o.heads, 1, 1024, "attention heads");
   number(app, "--kv-heads", o.kv_heads, 1, 1024, "key/value heads, dividing --heads");
   number(app, "--ffn", o.ffn, 1, 1 << 18, "feed-forward width");
-  auto* vocab = app.add_option("--vocab", o.vocab, "a generated SentencePiece vocabulary of N tokens")
-                    ->check(CLI::Range(260, 1 << 20))
-                    ->capture_default_str();
+  auto* vocab =
+      app.add_option("--vocab", o.vocab, "a generated SentencePiece vocabulary of N tokens")
+          ->check(CLI::Range(260, 1 << 20))
+          ->capture_default_str();
   app.add_option("--vocab-from", o.vocab_from,
                  "take a byte-level BPE vocabulary from a tokenizer.json instead")
       ->excludes(vocab);
@@ -67,7 +68,8 @@ void add_synthetic_model_options(CLI::App& app, synthetic_model_options& o) {
          "2-D weight type: f32, f16, q8_0, q4_0, q4_1, q5_0, q5_1, q2_k, q3_k, q4_k, q5_k, q6_k, "
          "or q4_k_m (Q4_K with Q6_K output, attn_v and ffn_down) (default f32)")
       ->type_name("TYPE");
-  app.add_option("--tied", o.tied, "no output.weight: tied embeddings (1/0)")->capture_default_str();
+  app.add_option("--tied", o.tied, "no output.weight: tied embeddings (1/0)")
+      ->capture_default_str();
   app.add_option("--rope-freqs", o.rope_freqs, "Llama 3.1 rope scaling (a rope_freqs.weight) (1/0)")
       ->capture_default_str();
   number(app, "--long-rope", o.long_rope_context, 0, 1 << 24,

@@ -42,8 +42,9 @@ TEST(SyntheticModelCli, BooleansTemplatesAndDefaults) {
   EXPECT_EQ(d.layers, defaults.layers);
   EXPECT_EQ(d.type, defaults.type);
   EXPECT_FALSE(d.k_quant_mix);
-  const auto b = parse_synthetic_model_args({"--tied", "1", "--rope-freqs", "true", "--arch", "qwen3",
-                                             "--long-rope", "4096", "--constant-token", "7"});
+  const auto b =
+      parse_synthetic_model_args({"--tied", "1", "--rope-freqs", "true", "--arch", "qwen3",
+                                  "--long-rope", "4096", "--constant-token", "7"});
   EXPECT_TRUE(b.tied);
   EXPECT_TRUE(b.rope_freqs);
   EXPECT_EQ(b.arch, "qwen3");

@@ -47,10 +47,11 @@ json status_document(const front_door_context& ctx, const capacity_report& cap,
   const int64_t now = now_ms();
   json node_list = json::array();
   for (const auto& n : nodes)
-    node_list.push_back({{"name", n.name},
-                         {"state", to_string(n.state)},
-                         {"last_seen_ms_ago", n.last_seen_us > 0 ? now - n.last_seen_us / 1000 : -1},
-                         {"devices", devices_of(n)}});
+    node_list.push_back(
+        {{"name", n.name},
+         {"state", to_string(n.state)},
+         {"last_seen_ms_ago", n.last_seen_us > 0 ? now - n.last_seen_us / 1000 : -1},
+         {"devices", devices_of(n)}});
   json models = json::array();
   for (const auto& m : cap.models) {
     size_t devices = 0;

@@ -13,7 +13,7 @@
 namespace troupe::http {
 
 struct throughput_point {
-  int64_t at_ms = 0;      // when the sample was taken (Unix time, milliseconds)
+  int64_t at_ms = 0;        // when the sample was taken (Unix time, milliseconds)
   double tokens_per_s = 0;  // generated over the interval that ends here, whole cluster
 };
 
@@ -24,7 +24,9 @@ class throughput_history {
   // Keeps `capacity` points, sampled every `interval_ms` by the caller.
 
   int64_t interval_ms() const { return interval_ms_; }
-  int64_t span_ms() const { return int64_t(capacity_) * interval_ms_; }  // what a full history covers
+  int64_t span_ms() const {
+    return int64_t(capacity_) * interval_ms_;
+  }  // what a full history covers
 
   void record(int64_t at_ms, const std::map<std::string, uint64_t>& counters);
   // `counters`: every batcher's cumulative generated tokens, keyed by a name unique to it (its

@@ -29,7 +29,9 @@ kj::Promise<void> sample_throughput(const api_kj::api_context& api, throughput_h
         history.record(wall_ms(), counters);
       })
       .catch_([](kj::Exception&&) {})  // no answer (the bridge dropped it): no sample
-      .then([&api, &history] { return api.timer.afterDelay(history.interval_ms() * kj::MILLISECONDS); })
+      .then([&api, &history] {
+        return api.timer.afterDelay(history.interval_ms() * kj::MILLISECONDS);
+      })
       .then([&api, &history] { return sample_throughput(api, history); });
 }
 

@@ -1,5 +1,5 @@
-// Feeds the status page's throughput_history: every history.interval_ms(), on the front door's KJ thread,
-// asks the scheduler for the cluster's batchers and records their generated-token counters.
+// Feeds the status page's throughput_history: every history.interval_ms(), on the front door's KJ
+// thread, asks the scheduler for the cluster's batchers and records their generated-token counters.
 #pragma once
 
 #include <kj/async.h>

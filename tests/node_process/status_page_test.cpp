@@ -80,7 +80,8 @@ TEST(StatusPage, ChromiumShowsTheThreeNodesAndFollowsJobs) {
   std::vector<std::unique_ptr<node_process>> nodes;
   int n = 0;
   for (const char* name : {"head", "worker-a", "worker-b"})
-    nodes.push_back(std::make_unique<node_process>(config, name, dir.file("d" + std::to_string(n++))));
+    nodes.push_back(
+        std::make_unique<node_process>(config, name, dir.file("d" + std::to_string(n++))));
   for (auto& node : nodes) ASSERT_TRUE(node->wait_ready(120s)) << node->process().err();
   // Every node's device registered with the head before the browser looks.
   const std::string rpc = "127.0.0.1:" + std::to_string(rpc_port);
@@ -90,8 +91,9 @@ TEST(StatusPage, ChromiumShowsTheThreeNodesAndFollowsJobs) {
       cli::client c(rpc, api_key, 2s);
       auto [st, rows] = c.nodes();
       three = st.ok() && rows.size() == 3 &&
-              std::all_of(rows.begin(), rows.end(),
-                          [](const cli::node_row& r) { return r.state == "up" && !r.devices.empty(); });
+              std::all_of(rows.begin(), rows.end(), [](const cli::node_row& r) {
+                return r.state == "up" && !r.devices.empty();
+              });
     } catch (const std::exception&) {
     }
     if (!three) std::this_thread::sleep_for(100ms);
@@ -103,7 +105,8 @@ TEST(StatusPage, ChromiumShowsTheThreeNodesAndFollowsJobs) {
   auto page = http_client::http_request(http_port, "GET", "/");
   EXPECT_EQ(page.status, 200);
   EXPECT_NE(page.body.find("<title>troupe status</title>"), std::string::npos);
-  EXPECT_EQ(http_client::http_request(http_port, "GET", "/status").status, 401);  // the data needs the key
+  EXPECT_EQ(http_client::http_request(http_port, "GET", "/status").status,
+            401);  // the data needs the key
 
   child_process browser({"/usr/bin/env", "node",
                          source_dir() + "/tests/node_process/clients/status_page.cjs",
