@@ -1,5 +1,5 @@
-// Benchmarks of the durable job store, printed as one JSON object per line (troupe-bench runs
-// them; persistence_bench is a stand-alone runner).
+// Benchmarks of the durable job store, printed as one JSON object per line (troupe-bench store
+// runs them).
 //
 //   {"bench":"durable_submit","clients":64,"jobs_per_s":..,"jobs":..,"synced_batches":..,...}
 //       `clients` threads, each accepting realistic jobs one after another (accept_sync: a client

@@ -16,7 +16,6 @@
 #include "node/api/api_context.hpp"
 #include "node/http/front_door_limits.hpp"
 #include "node/http/http_error.hpp"
-#include "node/http/throughput_history.hpp"
 #include "node/model_catalog.hpp"
 
 namespace prometheus {
@@ -24,6 +23,8 @@ class Registry;
 }
 
 namespace troupe::http {
+
+class throughput_history;
 
 struct header_ids {
   kj::HttpHeaderId authorization, idempotency_key, job_id, retry_after, cache_control, allow,

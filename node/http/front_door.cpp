@@ -288,7 +288,11 @@ front_door::front_door(const api_kj::api_context& api, const model_catalog& mode
 front_door::~front_door() = default;
 
 kj::Promise<void> front_door::listen(kj::ConnectionReceiver& listener) {
-  impl_->sampling = sample_throughput(impl_->ctx.api, impl_->throughput).eagerlyEvaluate(nullptr);
+  impl_->sampling =
+      sample_throughput(impl_->ctx.api, impl_->throughput).eagerlyEvaluate([](kj::Exception&& e) {
+        spdlog::error("http: the status page's throughput sampling stopped: {}",
+                      e.getDescription().cStr());
+      });
   return api_kj::accept_forever(
       listener, impl_->ctx.api.timer, "http", [this](kj::Own<kj::AsyncIoStream>&& stream) {
         auto& open = impl_->ctx.api.counters.http_connections;

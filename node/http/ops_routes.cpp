@@ -4,6 +4,7 @@
 #include <set>
 
 #include "node/api/cross_thread.hpp"
+#include "node/http/cluster_view.hpp"
 #include "node/http/json_fields.hpp"
 #include "node/http/routes.hpp"
 
@@ -59,48 +60,42 @@ json memory_report(const capacity_report& r) {
 }
 
 kj::Promise<void> health(exchange& ex) {
-  auto usage = make_cross_thread<outcome<capacity_report>>();
-  auto members = make_cross_thread<outcome<std::vector<node_status>>>();
-  ex.ctx().api.bridge.usage(usage.deliver);  // both questions at once
-  ex.ctx().api.bridge.nodes(members.deliver);
-  return usage.promise.then(
-      [&ex, answer = kj::mv(members.promise)](outcome<capacity_report> cap) mutable {
-        return answer.then([&ex, cap = std::move(cap)](
-                               outcome<std::vector<node_status>> nodes) -> kj::Promise<void> {
-          std::string problem;
-          if (!ex.ctx().api.accepting.load())
-            problem = "the node is shutting down";
-          else if (!cap.st.ok())
-            problem = cap.st.message;
-          else if (cap.value.devices.empty())
-            problem = "no device is up";
-          json models = json::object();
-          for (const auto& m : cap.value.models)
-            models[m.model] = {{"active", m.active},
-                               {"parallel_limit", m.max_active},
-                               {"queued", m.queued},
-                               {"queue_limit", m.max_queued}};
-          json node_list = json::array();
-          int up = 0, down = 0;
-          for (const auto& n : nodes.value) {
-            (n.state == node_state::down ? down : up) += 1;
-            node_list.push_back(
-                {{"name", n.name}, {"state", to_string(n.state)}, {"devices", n.devices.size()}});
-          }
-          json body = {{"status", problem.empty() ? "healthy" : "unavailable"},
-                       {"serving", problem.empty()},
-                       {"devices_up", physical_devices(cap.value).size()},
-                       {"concurrency",
-                        {{"default_parallel", default_model.max_active},
-                         {"default_queue_limit", default_model.max_queued},
-                         {"total_models", cap.value.models.size()},
-                         {"models", models},
-                         {"memory", memory_report(cap.value)}}},
-                       {"nodes", {{"up", up}, {"down", down}, {"list", node_list}}}};
-          if (!problem.empty()) body["reason"] = problem;
-          return ex.send_json(problem.empty() ? 200 : 503, body);
-        });
-      });
+  return ask_cluster_view(ex.ctx().api.bridge).then([&ex](cluster_view v) -> kj::Promise<void> {
+    const auto& cap = v.capacity;
+    const auto& nodes = v.nodes;
+    std::string problem;
+    if (!ex.ctx().api.accepting.load())
+      problem = "the node is shutting down";
+    else if (!cap.st.ok())
+      problem = cap.st.message;
+    else if (cap.value.devices.empty())
+      problem = "no device is up";
+    json models = json::object();
+    for (const auto& m : cap.value.models)
+      models[m.model] = {{"active", m.active},
+                         {"parallel_limit", m.max_active},
+                         {"queued", m.queued},
+                         {"queue_limit", m.max_queued}};
+    json node_list = json::array();
+    int up = 0, down = 0;
+    for (const auto& n : nodes.value) {
+      (n.state == node_state::down ? down : up) += 1;
+      node_list.push_back(
+          {{"name", n.name}, {"state", to_string(n.state)}, {"devices", n.devices.size()}});
+    }
+    json body = {{"status", problem.empty() ? "healthy" : "unavailable"},
+                 {"serving", problem.empty()},
+                 {"devices_up", physical_devices(cap.value).size()},
+                 {"concurrency",
+                  {{"default_parallel", default_model.max_active},
+                   {"default_queue_limit", default_model.max_queued},
+                   {"total_models", cap.value.models.size()},
+                   {"models", models},
+                   {"memory", memory_report(cap.value)}}},
+                 {"nodes", {{"up", up}, {"down", down}, {"list", node_list}}}};
+    if (!problem.empty()) body["reason"] = problem;
+    return ex.send_json(problem.empty() ? 200 : 503, body);
+  });
 }
 
 // Per model: seed 004's fields, from the metrics document (which carries capacity's usage).

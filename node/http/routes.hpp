@@ -1,6 +1,6 @@
 // The endpoints of the HTTP front door, one table per API (openai_routes.cpp, ollama_routes.cpp,
 // ops_routes.cpp). A route matches a method and a path (or a path prefix, for /v1/models/{id});
-// `open` routes need no API key (only GET /health).
+// `open` routes need no API key (GET /health, and GET / whose page holds no data).
 #pragma once
 
 #include <kj/async.h>

@@ -4,21 +4,15 @@
 // queued jobs, and the cluster's tokens/s over the last minutes.
 #include <chrono>
 
-#include "node/api/cross_thread.hpp"
+#include "node/http/cluster_view.hpp"
 #include "node/http/routes.hpp"
 #include "node/http/status_page.hpp"
+#include "node/http/throughput_sampler.hpp"
 
 namespace troupe::http {
 namespace {
 
-using api_kj::make_cross_thread;
 using nlohmann::json;
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 kj::Promise<void> page(exchange& ex) {
   return ex.send_page(std::string(status_page_html()));
@@ -44,7 +38,7 @@ json devices_of(const node_status& n) {
 
 json status_document(const front_door_context& ctx, const capacity_report& cap,
                      const std::vector<node_status>& nodes) {
-  const int64_t now = now_ms();
+  const int64_t now = wall_ms();  // the history's clock
   json node_list = json::array();
   for (const auto& n : nodes)
     node_list.push_back(
@@ -76,19 +70,11 @@ json status_document(const front_door_context& ctx, const capacity_report& cap,
 }
 
 kj::Promise<void> status(exchange& ex) {
-  auto usage = make_cross_thread<outcome<capacity_report>>();
-  auto members = make_cross_thread<outcome<std::vector<node_status>>>();
-  ex.ctx().api.bridge.usage(usage.deliver);  // both questions at once
-  ex.ctx().api.bridge.nodes(members.deliver);
-  return usage.promise.then(
-      [&ex, answer = kj::mv(members.promise)](outcome<capacity_report> cap) mutable {
-        return answer.then([&ex, cap = std::move(cap)](
-                               outcome<std::vector<node_status>> nodes) -> kj::Promise<void> {
-          if (!cap.st.ok()) return ex.send_error(from_status(cap.st));
-          if (!nodes.st.ok()) return ex.send_error(from_status(nodes.st));
-          return ex.send_json(200, status_document(ex.ctx(), cap.value, nodes.value));
-        });
-      });
+  return ask_cluster_view(ex.ctx().api.bridge).then([&ex](cluster_view v) -> kj::Promise<void> {
+    if (!v.capacity.st.ok()) return ex.send_error(from_status(v.capacity.st));
+    if (!v.nodes.st.ok()) return ex.send_error(from_status(v.nodes.st));
+    return ex.send_json(200, status_document(ex.ctx(), v.capacity.value, v.nodes.value));
+  });
 }
 
 }  // namespace

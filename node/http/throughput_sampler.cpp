@@ -6,15 +6,11 @@
 
 namespace troupe::http {
 
-namespace {
-
 int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
-
-}  // namespace
 
 kj::Promise<void> sample_throughput(const api_kj::api_context& api, throughput_history& history) {
   auto members = api_kj::make_cross_thread<outcome<std::vector<node_status>>>();

@@ -9,6 +9,8 @@
 
 namespace troupe::http {
 
+int64_t wall_ms();  // Unix time in ms: the clock the history is sampled on
+
 kj::Promise<void> sample_throughput(const api_kj::api_context& api, throughput_history& history);
 // Runs until the promise is dropped. A question the scheduler does not answer skips a sample.
 

@@ -145,6 +145,11 @@ TEST(StatusPage, ChromiumShowsTheThreeNodesAndFollowsJobs) {
   EXPECT_GT(seen["chart_max"].get<double>(), 0.0);
   EXPECT_GE(seen["chart_points"].get<int>(), 1);
   EXPECT_GT(seen["updates_after"].get<int>(), seen["updates_before"].get<int>());
+  // And it shows what it was sent: no empty or undefined value, the devices' rows add up to the
+  // total card, no error banner.
+  EXPECT_TRUE(seen["broken_cells"].empty());
+  EXPECT_EQ(seen["devices_generated"], seen["generated_shown"]);
+  EXPECT_EQ(seen["banner"], "");
 
   for (auto& node : nodes) EXPECT_EQ(node->stop(), 0);
 }

@@ -42,7 +42,7 @@ async function main() {
 
     // Without the key, the page asks for it.
     await until(page, () => document.querySelector("#login.shown") !== null, null, "the key form");
-    out.login_shown = true;
+    out.login_shown = await page.$eval("#login", el => el.classList.contains("shown"));
     await page.type("#key", key);
     await page.click("#key-form button");
     await until(page, () => {
@@ -83,8 +83,14 @@ async function main() {
     out.chart_points = await page.$eval("#chart", el => Number(el.dataset.points));
     out.chart_max = await page.$eval("#chart", el => Number(el.dataset.max));
     out.updates_after = await page.evaluate(() => Number(document.body.dataset.updates));
-    out.devices_generated = await page.$$eval("#devices tbody tr", rows => rows.map(r => ({
-      node: r.dataset.node, generated: Number(r.children[6].textContent)})));
+    // What the page shows must be whole: every card and cell a value, the devices' tokens adding
+    // up to the total, no error banner.
+    out.devices_generated = await page.$$eval("#devices tbody tr", rows =>
+      rows.reduce((a, r) => a + Number(r.children[6].textContent), 0));
+    out.generated_shown = await number(page, "generated-total");
+    out.broken_cells = await page.$$eval(".card .value, td", cells =>
+      cells.map(c => c.textContent).filter(t => t === "" || /undefined|NaN|null/.test(t)));
+    out.banner = await page.$eval("#banner", el => el.classList.contains("shown") ? el.textContent : "");
   } finally {
     await browser.close();
   }
