@@ -90,10 +90,11 @@ admitting_job take_admitting(scheduler_ptr self, job_id id) {
 
 // A refused submit and every duplicate that waited on it get the same answer; the request id is
 // free again for a later retry.
-void refuse_admitting(scheduler_ptr self, const job_record& r,
-                      caf::typed_response_promise<submit_reply>& promise, admitting_job& waiting,
+void refuse_admitting(scheduler_ptr self, const std::string& request_id,
+                      caf::typed_response_promise<submit_reply>& promise,
                       const submit_reply& reply) {
-  forget_request_id(self, r.spec.client_request_id, r.id);
+  auto waiting = take_admitting(self, reply.job);
+  forget_request_id(self, request_id, reply.job);
   promise.deliver(reply);
   for (auto& d : waiting.duplicates) d.deliver(reply);
 }
@@ -157,35 +158,34 @@ caf::result<submit_reply> submit(scheduler_ptr self, job_spec& spec, const job_s
       .then(
           [self, promise, r = std::move(r)](status& st) mutable {
             auto& state = self->state;
-            auto waiting = take_admitting(self, r.id);
             if (!st.ok()) {
               self->send(state.setup.metrics,
                          job_summary{r.spec.model, job_event::rejected, st.code, 0, 0, {}});
-              refuse_admitting(self, r, promise, waiting, submit_reply{std::move(st), r.id, 0});
+              refuse_admitting(self, r.spec.client_request_id, promise,
+                               submit_reply{std::move(st), r.id, 0});
               return;
             }
             if (state.draining && !state.setup.store) {
               self->send(state.setup.capacity, withdraw_atom::value, r.id);
               refuse_admitting(
-                  self, r, promise, waiting,
+                  self, r.spec.client_request_id, promise,
                   submit_reply{make_status(errc::unavailable,
                                            job_name(r.id) + ": the node is shutting down"),
                                r.id, 0});
               return;
             }
+            auto waiting = take_admitting(self, r.id);
             for (auto& waiter : waiting.sinks) r.sinks.push_back(std::move(waiter));
             journal_accept(self,
                            pending_accept{std::move(r), promise, std::move(waiting.duplicates)});
           },
           [self, promise, id, request_id](caf::error& err) mutable {
-            auto waiting = take_admitting(self, id);
-            submit_reply reply{
-                make_status(errc::unavailable,
-                            job_name(id) + ": capacity actor unreachable: " + to_string(err)),
-                id, 0};
-            forget_request_id(self, request_id, id);
-            promise.deliver(reply);
-            for (auto& d : waiting.duplicates) d.deliver(reply);
+            refuse_admitting(
+                self, request_id, promise,
+                submit_reply{
+                    make_status(errc::unavailable,
+                                job_name(id) + ": capacity actor unreachable: " + to_string(err)),
+                    id, 0});
           });
   return promise;
 }
